@@ -1,0 +1,163 @@
+"""The tracker workbook contract of DESIGN.md, as data.
+
+The template writes these sheets and headers; the readers find columns by
+these headers (case- and space-insensitive). Keep both doors on this one list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import (
+    ActionStatus,
+    Approval,
+    CauseCategory,
+    Direction,
+    Evidence,
+    Fishbone,
+    Frequency,
+    Strategy,
+    TargetType,
+    YesNo,
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text | number | percent | date | int | choice | bool
+    required: bool = False
+    computed: bool = False  # a formula in the template; never trusted on read
+    choices: tuple[str, ...] = ()
+    width: float = 14
+
+
+def _choice(header: str, enum, required: bool = False, width: float = 16) -> Column:
+    return Column(header, "choice", required, choices=tuple(enum.choices()), width=width)
+
+
+SETTINGS_SHEET = "Settings"
+OBJECTIVES_SHEET = "Objectives"
+ACTUALS_SHEET = "Actuals"
+CAUSES_SHEET = "Causes"
+ACTIONS_SHEET = "Actions"
+UPDATES_SHEET = "Updates"
+HOME_SHEET = "Home"
+DASHBOARD_SHEET = "Dashboard"
+LISTS_SHEET = "Lists"
+XLWINGS_CONF_SHEET = "xlwings.conf"
+
+# Setting name -> default shown in the template ("" = blank).
+SETTINGS_DEFAULTS: dict[str, object] = {
+    "Organisation": "SayPro",
+    "Report Title": "Performance Gap Analysis Report",
+    "Prepared By": "Monitoring & Evaluation Team",
+    "As Of Date": "",
+    "Meeting Date": "",
+    "Facilitator": "",
+    "Attendees": "",
+    "Tolerance %": 5,
+    "Trend Periods": 3,
+    "Email To": "",
+    "Email Cc": "",
+    "Output Folder": "",
+}
+
+OBJECTIVES = (
+    Column("KPI ID", required=True, width=10),
+    Column("Department", required=True, width=20),
+    Column("KPI", required=True, width=34),
+    Column("Unit", width=10),
+    _choice("Direction", Direction, required=True, width=18),
+    Column("Baseline", "number"),
+    _choice("Target Type", TargetType, required=True, width=22),
+    Column("Target Value", "number", required=True),
+    Column("Target", "number", computed=True),
+    Column("Tolerance %", "number", width=12),
+    _choice("Frequency", Frequency, required=True, width=12),
+    Column("Owner", width=18),
+    Column("Latest Actual", "number", computed=True),
+    Column("Gap", "number", computed=True),
+    Column("Gap %", "percent", computed=True, width=10),
+    Column("Status", computed=True),
+    Column("Trend", computed=True, width=12),
+)
+
+ACTUALS = (
+    Column("KPI ID", required=True, width=10),
+    Column("Period End", "date", required=True, width=12),
+    Column("Actual", "number", required=True),
+    Column("Source", width=18),
+    Column("Comment", width=40),
+)
+
+CAUSES = (
+    Column("Cause ID", required=True, width=10),
+    Column("KPI ID", required=True, width=10),
+    _choice("Category", CauseCategory, width=22),
+    _choice("Fishbone", Fishbone, width=14),
+    Column("Description", required=True, width=40),
+    Column("Why 1", width=28),
+    Column("Why 2", width=28),
+    Column("Why 3", width=28),
+    Column("Why 4", width=28),
+    Column("Why 5", width=28),
+    Column("Impact", width=36),
+    Column("Weight", "number", width=10),
+    _choice("Evidence", Evidence, width=12),
+    _choice("Confirmed", YesNo, width=11),
+)
+
+ACTIONS = (
+    Column("Action ID", required=True, width=10),
+    Column("Cause ID", width=10),
+    Column("KPI ID", width=10),
+    Column("Department", required=True, width=20),
+    Column("Action", required=True, width=40),
+    _choice("Strategy", Strategy, width=20),
+    Column("Owner", required=True, width=18),
+    Column("Start Date", "date", required=True, width=12),
+    Column("Timeline (weeks)", "number", required=True, width=12),
+    Column("Due Date", "date", computed=True, width=12),
+    Column("Milestones", width=30),
+    _choice("Status", ActionStatus, required=True, width=13),
+    Column("% Complete", "percent", width=11),
+    _choice("Approved", Approval, width=11),
+    Column("Resources Needed", width=24),
+    Column("Obstacles", width=24),
+    _choice("Escalate", YesNo, width=10),
+    Column("Expected Outcome", width=30),
+    Column("Last Update", "date", width=12),
+    Column("Health", computed=True, width=12),
+)
+
+UPDATES = (
+    Column("Date", "date", required=True, width=12),
+    Column("Action ID", required=True, width=10),
+    Column("Reporter", width=18),
+    _choice("Status", ActionStatus, width=13),
+    Column("% Complete", "percent", width=11),
+    Column("Note", width=50),
+)
+
+INPUT_SHEETS: dict[str, tuple[Column, ...]] = {
+    OBJECTIVES_SHEET: OBJECTIVES,
+    ACTUALS_SHEET: ACTUALS,
+    CAUSES_SHEET: CAUSES,
+    ACTIONS_SHEET: ACTIONS,
+    UPDATES_SHEET: UPDATES,
+}
+
+# Excel table name of each input sheet (tables let staff add rows; formulas use them).
+TABLE_NAMES = {
+    OBJECTIVES_SHEET: "tblObjectives",
+    ACTUALS_SHEET: "tblActuals",
+    CAUSES_SHEET: "tblCauses",
+    ACTIONS_SHEET: "tblActions",
+    UPDATES_SHEET: "tblUpdates",
+}
+
+
+def normalise_header(text: object) -> str:
+    """Case- and space-insensitive key for a header or sheet name."""
+    return " ".join(str(text or "").split()).casefold()
