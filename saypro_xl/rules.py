@@ -34,6 +34,10 @@ from .model import (
 STABLE_SLOPE_SHARE = 0.01  # under 1 % of |target| per period counts as Stable
 AT_RISK_LAG_POINTS = 20.0  # % complete this far behind elapsed time is At Risk
 VITAL_FEW_SHARE = 0.80
+# Ratios are rounded before they meet a threshold, so 4.2 against a target of 4
+# is exactly 5 % behind (binary floats say 5.000000000000004 %). The native
+# formulas round the same way, which keeps Excel, LibreOffice and Python agreeing.
+RATIO_DIGITS = 10
 STALE_AFTER_DAYS = {Frequency.WEEKLY: 14, Frequency.BIWEEKLY: 28, Frequency.MONTHLY: 62}
 
 
@@ -82,7 +86,7 @@ def kpi_status(
         return KpiStatus.ON_TRACK
     if target_ == 0:
         return KpiStatus.OFF_TRACK  # any shortfall against a zero target
-    if short / abs(target_) <= tolerance_pct / 100:
+    if round(short / abs(target_), RATIO_DIGITS) <= tolerance_pct / 100:
         return KpiStatus.AT_RISK
     return KpiStatus.OFF_TRACK
 
@@ -108,7 +112,7 @@ def trend(direction: Direction, target_: float | None, values_oldest_first: Sequ
     slope = least_squares_slope(values_oldest_first)
     improvement = slope if direction is Direction.HIGHER else -slope
     if target_:
-        relative = improvement / abs(target_)
+        relative = round(improvement / abs(target_), RATIO_DIGITS)
         if abs(relative) < STABLE_SLOPE_SHARE:
             return Trend.STABLE
     elif improvement == 0:
