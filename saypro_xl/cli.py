@@ -181,7 +181,8 @@ def cmd_report(args) -> int:
 
     card = score(_load_clean(args.tracker), args.as_of)
     since = score(_load_clean(args.since), args.as_of) if args.since else None
-    out_dir = args.output or Path(card.tracker.settings.output_folder or args.tracker.parent)
+    # A relative Output Folder in Settings is relative to the tracker, as the Excel buttons read it.
+    out_dir = args.output or args.tracker.parent / (card.tracker.settings.output_folder or ".")
     paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since)
     for path in paths:
         print(f"Wrote {path}")
