@@ -178,12 +178,18 @@ def cmd_status(args) -> int:
 def cmd_report(args) -> int:
     from .reports import build_reports
     from .rules import score
+    from .xlsx import WriteError
 
     card = score(_load_clean(args.tracker), args.as_of)
-    since = score(_load_clean(args.since), args.as_of) if args.since else None
+    # The older tracker is scored on its own As Of date, so health that changed only
+    # because time passed shows up as a change.
+    since = score(_load_clean(args.since)) if args.since else None
     # A relative Output Folder in Settings is relative to the tracker, as the Excel buttons read it.
     out_dir = args.output or args.tracker.parent / (card.tracker.settings.output_folder or ".")
-    paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since)
+    try:
+        paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since)
+    except (ValueError, WriteError) as exc:
+        raise CliError(str(exc), EXIT_FINDINGS) from None
     for path in paths:
         print(f"Wrote {path}")
     return EXIT_OK

@@ -1,0 +1,315 @@
+"""Meeting agendas: the three meetings of the seeds, time-boxed, with items drawn from the data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import rules
+from ..model import ActionScore, Health, KpiScore, Scorecard
+from . import facts as f
+from . import spec as s
+from .changes import changes_since
+from .names import MEETING_KINDS, report_file_name
+
+GRID = (9, 13, 24, 22, 19, 12, 13, 24)
+DEFAULT_START = dt.time(9, 0)
+
+# Days until the next meeting of each kind: "due before the next meeting" looks this far ahead.
+NEXT_MEETING_DAYS = {"follow-up": 14, "weekly": 7, "monthly": 31}
+
+TITLES = {
+    "follow-up": "Follow-up Meeting with Leadership",
+    "weekly": "Weekly / Bi-weekly Monitoring Meeting",
+    "monthly": "Monthly Performance Review",
+}
+PURPOSES = {
+    "follow-up": "Review the findings from the performance gap analysis, approve the proposed corrective "
+                 "actions, assign ownership, confirm timelines and milestones, and agree the monitoring plan.",
+    "weekly": "Ensure that all corrective actions are on track and are being executed as planned.",
+    "monthly": "Conduct a broader review of the progress on corrective actions and their impact on "
+               "overall performance.",
+}
+DEFAULT_ATTENDEES = {
+    "follow-up": "Senior leadership, department heads and the Monitoring & Evaluation team",
+    "weekly": "Department heads, team leaders, action owners and the Monitoring & Evaluation team",
+    "monthly": "Senior leadership, department heads and the Monitoring & Evaluation team",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    minutes: int
+    purpose: str
+    tables: tuple[str, ...]  # names of item tables (see _item_tables) shown under the section
+    lead: str = ""  # "" = the facilitator
+
+
+SECTIONS: dict[str, tuple[Section, ...]] = {
+    "follow-up": (
+        Section("Review the findings", 15,
+                "Confirm alignment on the identified performance gaps and their root causes.",
+                ("kpis_attention", "gaps_without_cause")),
+        Section("Approve corrective actions", 20,
+                "Ensure the actions align with strategic priorities and are achievable within the proposed "
+                "timelines; approve any adjustments or additions.", ("pending_approval",)),
+        Section("Assign ownership", 10,
+                "Designate the individual or team responsible for leading and executing each corrective action.",
+                ("ownership", "causes_without_action")),
+        Section("Timelines and milestones", 10,
+                "Review the proposed deadlines and set milestones to assess progress at regular intervals.",
+                ("due_soon", "milestones")),
+        Section("Follow-up monitoring plan", 10,
+                "Agree the schedule of check-ins, status updates and KPI reporting to leadership.",
+                ("overdue_blocked", "monitoring")),
+    ),
+    "weekly": (
+        Section("Progress reports", 20,
+                "Action owners present the current status of their assigned corrective actions.", ("progress",),
+                "Action owners"),
+        Section("Challenges and solutions", 15,
+                "Discuss any barriers or issues that have arisen and work on solutions.", ("overdue_blocked",)),
+        Section("KPI review", 15,
+                "Evaluate the KPIs associated with each corrective action to assess effectiveness.",
+                ("kpis_attention",), "KPI owners"),
+        Section("Adjustments", 10,
+                "If necessary, make adjustments to the plan based on performance data.",
+                ("slipped", "pending_approval")),
+        Section("Next steps", 10,
+                "Outline the action steps for the upcoming week / bi-weekly period.", ("due_soon",)),
+    ),
+    "monthly": (
+        Section("Comprehensive KPI review", 30,
+                "Present monthly performance data for each department and analyse the results.", ("all_kpis",),
+                "Department heads"),
+        Section("Impact assessment", 20,
+                "Evaluate the long-term effects of corrective actions on the objectives.", ("impact",)),
+        Section("Strategic adjustments", 20,
+                "Adjust strategies based on the monthly review to ensure continuous improvement.",
+                ("kpis_attention", "overdue_blocked", "pending_approval", "causes_without_action")),
+        Section("Next steps", 10, "Agree the actions and owners for the coming month.", ("due_soon",)),
+    ),
+}
+CHANGES_SECTION = Section("Changes since last meeting", 10,
+                          "What moved since the previous tracker: status and health, new and closed actions, "
+                          "slipped due dates and KPIs that changed status.", ("changes",))
+
+ACTION_COLUMNS = (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("Department"),
+                  s.Column("Due", "date"), s.Column("Health"), s.Column("Note"))
+KPI_COLUMNS = (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department"), s.Column("Owner"),
+               s.Column("Gap %", "percent"), s.Column("Status"), s.Column("Trend"))
+STATUS_RULES = (
+    s.ConditionalRule("Status", "Status", '=LEFT({cell},9)="Off Track"', "bad"),
+    s.ConditionalRule("Status", "Status", '=LEFT({cell},7)="At Risk"', "warn"),
+)
+HEALTH_RULES = (
+    s.ConditionalRule("Health", "Health", '=OR({cell}="Overdue",{cell}="Blocked")', "bad"),
+    s.ConditionalRule("Health", "Health", '=OR({cell}="At Risk",{cell}="Late Start")', "warn"),
+)
+
+
+def meeting_date(card: Scorecard) -> dt.date:
+    return card.tracker.settings.meeting_date or card.as_of
+
+
+def due_before_next_meeting(card: Scorecard, kind: str) -> list[ActionScore]:
+    """Open actions, not yet overdue, due from the meeting up to the next one."""
+    start = meeting_date(card)
+    end = start + dt.timedelta(days=NEXT_MEETING_DAYS[kind])
+    found = [a for a in f.open_actions(card)
+             if a.due_date and a.health is not Health.OVERDUE and a.due_date <= end]
+    return sorted(found, key=lambda a: (a.due_date, a.action.row))
+
+
+def overdue_blocked_escalated(card: Scorecard) -> list[ActionScore]:
+    return [a for a in f.open_actions(card)
+            if a.health in (Health.OVERDUE, Health.BLOCKED) or a.action.escalate]
+
+
+def kpis_needing_attention(card: Scorecard) -> list[KpiScore]:
+    """Off track or at risk (worst first), then On Track · Watch (declining)."""
+    return f.worst_first(f.behind(card)) + [k for k in card.kpis if k.watch]
+
+
+def _action_note(a: ActionScore) -> str:
+    parts = [f"{a.status.value}, {round(a.pct_complete)} %"]
+    if a.action.escalate:
+        parts.append("escalated")
+    if a.slippage_days:
+        parts.append(f"slipped {a.slippage_days} days")
+    if a.action.obstacles:
+        parts.append(a.action.obstacles)
+    return "; ".join(parts)
+
+
+def _action_rows(card: Scorecard, actions: list[ActionScore]) -> tuple[tuple, ...]:
+    return tuple((a.action_id, a.action.action, a.action.owner, f.action_department(card, a), a.due_date,
+                  a.health.value, _action_note(a)) for a in actions)
+
+
+def _kpi_rows(kpis: list[KpiScore]) -> tuple[tuple, ...]:
+    return tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.objective.owner, k.gap_pct,
+                  k.status_label, k.trend.value if k.trend else "") for k in kpis)
+
+
+def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[str, Callable[[str], list[s.Block]]]:
+    """Each item table as a function of its key prefix, built only when a section asks for it."""
+
+    def actions(title: str, name: str, found: list[ActionScore], empty: str):
+        return lambda p: [s.Text(title, "subheading"),
+                          s.Table(p + name, ACTION_COLUMNS, _action_rows(card, found), rules=HEALTH_RULES,
+                                  empty_text=empty)]
+
+    def kpis(title: str, name: str, found: list[KpiScore], empty: str):
+        return lambda p: [s.Text(title, "subheading"),
+                          s.Table(p + name, KPI_COLUMNS, _kpi_rows(found), rules=STATUS_RULES, empty_text=empty)]
+
+    window = NEXT_MEETING_DAYS[kind]
+    open_ = f.open_actions(card)
+    by_owner = sorted(open_, key=lambda a: (a.action.owner.casefold(), a.action.row))
+    done = [a for a in card.actions if a.status.value == "Done"]
+    kpi_of = f.kpi_by_id(card)
+
+    def changes(p: str) -> list[s.Block]:
+        found = changes_since(since, card) if since is not None else []
+        return [s.Text(f"Compared with the tracker as of {f.date_text(since.as_of if since else None)}", "subheading"),
+                s.Table(p + "changes",
+                        (s.Column("Change", span=2), s.Column("ID"), s.Column("Item", span=2), s.Column("Before"),
+                         s.Column("After"), s.Column("Owner")),
+                        tuple((c.kind, c.subject_id, c.subject, c.before, c.after, c.owner) for c in found),
+                        empty_text="No changes since the last meeting.")]
+
+    def monitoring(p: str) -> list[s.Block]:
+        return [s.Text("KPI reporting schedule", "subheading"),
+                s.Table(p + "monitoring",
+                        (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department"), s.Column("Owner"),
+                         s.Column("Frequency"), s.Column("Latest data", "date"), s.Column("Status")),
+                        tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.objective.owner,
+                               k.objective.frequency.value, k.latest_period_end, k.status_label) for k in card.kpis),
+                        rules=STATUS_RULES, empty_text="No KPIs recorded.")]
+
+    def milestones(p: str) -> list[s.Block]:
+        found = [a for a in open_ if a.action.milestones]
+        return [s.Text("Milestones to confirm", "subheading"),
+                s.Table(p + "milestones",
+                        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"),
+                         s.Column("Start", "date"), s.Column("Due", "date"), s.Column("Milestones", span=2)),
+                        tuple((a.action_id, a.action.action, a.action.owner, a.action.start_date, a.due_date,
+                               a.action.milestones) for a in found),
+                        empty_text="No milestones recorded yet: set them in the meeting.")]
+
+    def impact(p: str) -> list[s.Block]:
+        return [s.Text("Completed actions and the KPI they target", "subheading"),
+                s.Table(p + "impact",
+                        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("KPI ID"),
+                         s.Column("Gap %", "percent"), s.Column("KPI status"), s.Column("Trend")),
+                        tuple((a.action_id, a.action.action, a.action.owner, a.action.kpi_id,
+                               kpi_of[a.action.kpi_id].gap_pct if a.action.kpi_id in kpi_of else None,
+                               kpi_of[a.action.kpi_id].status_label if a.action.kpi_id in kpi_of else "",
+                               (kpi_of[a.action.kpi_id].trend.value
+                                if a.action.kpi_id in kpi_of and kpi_of[a.action.kpi_id].trend else ""))
+                              for a in done),
+                        empty_text="No action completed yet.")]
+
+    def gaps_without_cause(p: str) -> list[s.Block]:
+        return kpis("Gaps with no confirmed root cause", "gaps_without_cause",
+                    rules.gaps_without_confirmed_cause(card), "None: every gap has a confirmed cause.")(p)
+
+    def causes_without_action(p: str) -> list[s.Block]:
+        found = rules.causes_without_action(card.tracker)
+        return [s.Text("Causes with no corrective action (assign an owner to propose one)", "subheading"),
+                s.Table(p + "causes_without_action",
+                        (s.Column("Cause ID"), s.Column("Cause", span=3), s.Column("KPI ID"), s.Column("Department"),
+                         s.Column("Confirmed"), s.Column("Weight", "number")),
+                        tuple((c.cause_id, c.description, c.kpi_id, f.department_of_kpi(card, c.kpi_id),
+                               f.yes_no(c.confirmed), c.weight) for c in found),
+                        empty_text="None: every cause has an action.")]
+
+    return {
+        "kpis_attention": kpis("KPIs off track, at risk or declining (Watch)", "kpis_attention",
+                               kpis_needing_attention(card), "Every KPI is on track and steady."),
+        "all_kpis": kpis("All KPIs by department", "all_kpis",
+                         [k for d in f.departments(card) for k in f.kpis_of(card, d)], "No KPIs recorded."),
+        "pending_approval": actions("Actions pending approval", "pending_approval", f.pending_approval(card),
+                                    "No action is waiting for approval."),
+        "ownership": actions("Open actions and their owners", "ownership",
+                             sorted(open_, key=lambda a: (a.action.owner != "", a.action.row)),
+                             "No open actions."),
+        "due_soon": actions(f"Actions due before the next meeting (within {window} days of "
+                            f"{f.date_text(meeting_date(card))})", "due_soon",
+                            due_before_next_meeting(card, kind), "No action falls due before the next meeting."),
+        "overdue_blocked": actions("Overdue, blocked or escalated actions", "overdue_blocked",
+                                   overdue_blocked_escalated(card), "No action is overdue, blocked or escalated."),
+        "progress": actions("Open actions by owner", "progress", by_owner, "No open actions."),
+        "slipped": actions("Slipped or late-starting actions", "slipped",
+                           [a for a in open_ if a.slippage_days > 0 or a.health in (Health.LATE_START, Health.AT_RISK)],
+                           "No action has slipped."),
+        "changes": changes,
+        "monitoring": monitoring,
+        "milestones": milestones,
+        "impact": impact,
+        "gaps_without_cause": gaps_without_cause,
+        "causes_without_action": causes_without_action,
+    }
+
+
+def time_boxes(sections: tuple[Section, ...], start: dt.time) -> list[tuple[str, str]]:
+    """(start, end) as 'HH:MM' for each section, back to back from `start`."""
+    clock = dt.datetime.combine(dt.date(2000, 1, 1), start)
+    out = []
+    for section in sections:
+        end = clock + dt.timedelta(minutes=section.minutes)
+        out.append((f"{clock:%H:%M}", f"{end:%H:%M}"))
+        clock = end
+    return out
+
+
+def agenda_sections(kind: str, since: Scorecard | None) -> tuple[Section, ...]:
+    if kind not in MEETING_KINDS:
+        raise ValueError(f"Meeting kind {kind!r} is not one of {', '.join(MEETING_KINDS)}.")
+    return ((CHANGES_SECTION,) if since is not None else ()) + SECTIONS[kind]
+
+
+def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | None = None,
+                  start: dt.time = DEFAULT_START, prefix: str = "") -> tuple[s.Sheet, ...]:
+    settings = card.tracker.settings
+    sections = agenda_sections(kind, since)
+    boxes = time_boxes(sections, start)
+    facilitator = settings.facilitator or "To be confirmed"
+    attendees = ", ".join(settings.attendees) or DEFAULT_ATTENDEES[kind]
+    when = meeting_date(card)
+    blocks: list[s.Block] = [
+        s.Text(f"Meeting Agenda — {TITLES[kind]}", "title"),
+        s.Text(" · ".join(p for p in (settings.organisation, f.date_text(when),
+                                      f"{boxes[0][0]}–{boxes[-1][1]}") if p), "subtitle"),
+        s.Table(prefix + "details", (s.Column("Meeting", span=2), s.Column("Detail", span=6)), (
+            ("Purpose", PURPOSES[kind]),
+            ("Date and time", f"{f.date_text(when)}, {boxes[0][0]}–{boxes[-1][1]}"),
+            ("Facilitator", facilitator),
+            ("Attendees", attendees),
+            ("Data as of", f.date_text(card.as_of)),
+        ), header_style="header"),
+        s.Text("Agenda", "heading"),
+        s.Table(prefix + "agenda",
+                (s.Column("#", "integer"), s.Column("Time"), s.Column("Item", span=3), s.Column("Lead", span=2),
+                 s.Column("Minutes", "integer")),
+                tuple((i + 1, f"{b[0]}–{b[1]}", sec.title, sec.lead or facilitator, sec.minutes)
+                      for i, (sec, b) in enumerate(zip(sections, boxes)))
+                + ((None, None, "Total", None, sum(sec.minutes for sec in sections)),),
+                row_styles=("",) * len(sections) + ("total",)),
+    ]
+    tables = _item_tables(card, kind, since)
+    for i, (section, box) in enumerate(zip(sections, boxes)):
+        blocks.append(s.Text(f"{i + 1}. {section.title} ({box[0]}–{box[1]})", "heading"))
+        blocks.append(s.Text(section.purpose, "note"))
+        for name in section.tables:
+            blocks.extend(tables[name](prefix))
+    return (s.Sheet("Agenda", GRID, tuple(blocks), landscape=True),)
+
+
+def agenda_workbook(card: Scorecard, kind: str = "follow-up", since: Scorecard | None = None,
+                    start: dt.time = DEFAULT_START) -> s.Workbook:
+    return s.Workbook(report_file_name("agenda", card.as_of, kind, meeting_date(card)),
+                      f"Meeting Agenda — {TITLES[kind]}", agenda_sheets(card, kind, since, start))

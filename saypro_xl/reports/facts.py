@@ -1,0 +1,140 @@
+"""Views of a Scorecard that several reports share, and how values read in text.
+
+Everything here is ordered by the tracker's own row order, never by dict or set
+iteration of unordered things, so the same Scorecard gives the same report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import rules
+from ..model import ActionScore, ActionStatus, Approval, Cause, Health, KpiScore, KpiStatus, Scorecard
+
+BEHIND = (KpiStatus.OFF_TRACK, KpiStatus.AT_RISK)
+CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
+STATUS_ORDER = (KpiStatus.OFF_TRACK, KpiStatus.AT_RISK, KpiStatus.ON_TRACK, KpiStatus.NO_DATA)
+HEALTH_ORDER = (Health.OVERDUE, Health.BLOCKED, Health.LATE_START, Health.AT_RISK,
+                Health.NOT_STARTED, Health.ON_TRACK, Health.DONE, Health.CANCELLED)
+
+
+NO_DEPARTMENT = "(No department)"
+
+
+def department_name(raw: str) -> str:
+    """A blank Department still gets a heading, so no row drops out of a report."""
+    return raw.strip() or NO_DEPARTMENT
+
+
+def departments(card: Scorecard) -> list[str]:
+    """Departments in the order they first appear in Objectives, then in Actions."""
+    seen: list[str] = []
+    names = [department_name(k.objective.department) for k in card.kpis]
+    names += [action_department(card, a) for a in card.actions]
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def kpis_of(card: Scorecard, department: str) -> list[KpiScore]:
+    return [k for k in card.kpis if department_name(k.objective.department) == department]
+
+
+def kpi_by_id(card: Scorecard) -> dict[str, KpiScore]:
+    return {k.kpi_id: k for k in card.kpis}
+
+
+def department_of_kpi(card: Scorecard, kpi_id: str) -> str:
+    kpi = kpi_by_id(card).get(kpi_id)
+    return department_name(kpi.objective.department if kpi else "")
+
+
+def causes_of(card: Scorecard, kpi_ids: set[str] | list[str]) -> list[Cause]:
+    wanted = set(kpi_ids)
+    return [c for c in card.tracker.causes if c.kpi_id in wanted]
+
+
+def actions_of(card: Scorecard, department: str) -> list[ActionScore]:
+    return [a for a in card.actions if action_department(card, a) == department]
+
+
+def action_department(card: Scorecard, score: ActionScore) -> str:
+    """The action's own Department, else its KPI's department."""
+    return department_name(score.action.department) if score.action.department.strip() else \
+        department_of_kpi(card, score.action.kpi_id)
+
+
+def open_actions(card: Scorecard) -> list[ActionScore]:
+    return [a for a in card.actions if a.status not in CLOSED]
+
+
+def pending_approval(card: Scorecard) -> list[ActionScore]:
+    """Open actions whose Approved is Pending or blank."""
+    return [a for a in open_actions(card) if a.action.approved in (Approval.PENDING, None)]
+
+
+def behind(card: Scorecard) -> list[KpiScore]:
+    return [k for k in card.kpis if k.status in BEHIND]
+
+
+def worst_first(kpis: list[KpiScore]) -> list[KpiScore]:
+    """Biggest gap % first (most negative); KPIs without a gap % after, in sheet order."""
+    return sorted(kpis, key=lambda k: (k.gap_pct is None, k.gap_pct if k.gap_pct is not None else 0.0))
+
+
+def kpi_label(kpi: KpiScore) -> str:
+    unit = f" ({kpi.objective.unit})" if kpi.objective.unit else ""
+    return f"{kpi.objective.kpi}{unit}"
+
+
+def number_text(value: float | None) -> str:
+    if value is None:
+        return "—"
+    value = value + 0.0  # -0.0 reads as "−0"; make it 0
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def percent_text(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.1f} %"
+
+
+def date_text(day: dt.date | None) -> str:
+    return "—" if day is None else f"{day.day} {day:%b %Y}"
+
+
+def weeks_text(values: list[float]) -> str:
+    """'1–3 weeks', '2 weeks', '1 week'; '—' when no action has a timeline."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "—"
+    low, high = min(known), max(known)
+    if low == high:
+        return f"{number_text(low)} week" + ("" if low == 1 else "s")
+    return f"{number_text(low)}–{number_text(high)} weeks"
+
+
+def gap_sentence(kpi: KpiScore) -> str:
+    """'On-time delivery (%): 84 against a target of 95 — gap −11 (11.6 % behind), Off Track, Declining.'"""
+    if kpi.status is KpiStatus.NO_DATA:
+        return f"{kpi_label(kpi)}: no actual recorded yet (target {number_text(kpi.target)})."
+    gap = number_text(kpi.gap).replace("-", "−")
+    if kpi.gap_pct is None:
+        share = ""
+    elif kpi.gap_pct < 0:
+        share = f" ({percent_text(-kpi.gap_pct)} behind)"
+    else:
+        share = f" ({percent_text(kpi.gap_pct)} ahead)"
+    trend = f", {kpi.trend.value}" if kpi.trend else ""
+    return (f"{kpi_label(kpi)}: {number_text(kpi.latest_actual)} against a target of "
+            f"{number_text(kpi.target)} — gap {gap}{share}, {kpi.status_label}{trend}.")
+
+
+def pareto_items(card: Scorecard):
+    return rules.pareto(card.tracker.causes)
+
+
+def yes_no(flag: bool) -> str:
+    return "Yes" if flag else "No"

@@ -1,0 +1,423 @@
+"""The one routine that writes a report spec to an .xlsx file.
+
+Every cell is written with the method of its type (write_string for text, so
+a cause typed as =HYPERLINK(...) stays text), every xlsxwriter return code is
+checked, and the file appears whole or not at all (xlsx.atomic_path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlsxwriter.utility import xl_col_to_name
+
+from .. import xlsx
+from . import spec as s
+
+FONT = {"font_name": "Calibri", "font_size": 10}
+BORDER = {"border": 1, "border_color": "#BFBFBF"}
+
+# Named styles a spec may use. Colours: a muted navy for structure, traffic-light fills for states.
+STYLES: dict[str, dict] = {
+    "title": {"bold": True, "font_size": 16, "font_color": "#1F3864"},
+    "subtitle": {"italic": True, "font_color": "#595959"},
+    "heading": {"bold": True, "font_size": 13, "font_color": "#1F3864", "bottom": 2, "bottom_color": "#1F3864"},
+    "subheading": {"bold": True, "font_size": 11, "font_color": "#2F5496"},
+    "paragraph": {"text_wrap": True, "valign": "top"},
+    "note": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+    "alert": {"bold": True, "font_color": "#9C0006", "text_wrap": True, "valign": "top"},
+    "bullet": {"text_wrap": True, "valign": "top", "indent": 1},
+    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "text_wrap": True,
+               "valign": "vcenter", **BORDER},
+    "grid_header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "rotation": 90,
+                    "align": "center", "valign": "vcenter", **BORDER},
+    "group": {"bold": True, "bg_color": "#D9E1F2", "font_color": "#1F3864", "text_wrap": False},
+    "total": {"bold": True, "top": 2},
+    "empty": {"italic": True, "font_color": "#595959"},
+    "grid": {"align": "center", "valign": "vcenter", "font_color": "#000000"},
+    # conditional-format styles (fill only; they sit on top of the cell format)
+    "bar": {"bg_color": "#8EA9DB", "font_color": "#1F3864"},
+    "bar_done": {"bg_color": "#A9D08E", "font_color": "#375623"},
+    "bar_overdue": {"bg_color": "#FF7C80", "font_color": "#9C0006"},
+    "bar_blocked": {"bg_color": "#F4B183", "font_color": "#833C0B"},
+    "as_of_week": {"bg_color": "#FFF2CC"},
+    "good": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+    "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
+    "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "muted": {"font_color": "#808080"},
+}
+
+KIND_FORMATS: dict[str, dict] = {
+    "text": {"text_wrap": True, "valign": "top"},
+    "number": {"num_format": "#,##0.0#", "valign": "top"},
+    "integer": {"num_format": "0", "valign": "top", "align": "center"},
+    "percent": {"num_format": "0.0%", "valign": "top"},
+    "date": {"num_format": "d mmm yyyy", "valign": "top", "align": "left"},
+    "time": {"num_format": "hh:mm", "valign": "top"},
+    "weeks": {"num_format": "0.#", "valign": "top", "align": "center"},
+}
+
+DEFAULT_ROW_POINTS = 15.0
+LINE_POINTS = 12.75
+COLUMN_PIXELS_PER_CHAR = 7
+ROW_PIXELS = 20
+
+
+@dataclass
+class _Placed:
+    """Where a table landed, for charts to point at."""
+
+    sheet: str
+    first_data_row: int  # 0-based
+    last_data_row: int
+    column_starts: list[int]  # 0-based sheet column of each table column
+
+
+class _Formats:
+    """One xlsxwriter Format per distinct combination of style names."""
+
+    def __init__(self, workbook) -> None:
+        self.workbook = workbook
+        self.cache: dict[tuple, object] = {}
+
+    def get(self, *names: str, extra: tuple = ()) -> object:
+        key = tuple(n for n in names if n) + extra
+        if key not in self.cache:
+            props = dict(FONT)
+            for name in names:
+                if not name:
+                    continue
+                props.update(KIND_FORMATS.get(name) or STYLES[name])
+            props.update(dict(extra))
+            self.cache[key] = self.workbook.add_format(props)
+        return self.cache[key]
+
+    def conditional(self, name: str) -> object:
+        key = ("cf", name)
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format(STYLES[name])
+        return self.cache[key]
+
+
+_NARROW = frozenset("iljtfr.,;:'!| ()-")
+_WIDE = frozenset("mwMW@%&")
+
+
+def _text_width(text: str) -> float:
+    """Width in 'average lowercase letters' of 10-point Calibri: capitals wide, i/l/t narrow."""
+    return sum(0.55 if c in _NARROW else 1.3 if (c in _WIDE or c.isupper()) else 1.0 for c in text)
+
+
+def lines_needed(text: str, width_chars: float) -> int:
+    """A deterministic estimate of wrapped lines (greedy word wrap), so rows are tall enough in any app.
+
+    Calibrated on LibreOffice's rendering of 10-point text: a column of width w
+    holds about 1.12 × w average letters.
+    """
+    capacity = max(1.0, width_chars * 1.12)
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split(" "):
+            size = _text_width(word)
+            if used and used + 0.55 + size > capacity:
+                lines, used = lines + 1, 0.0
+            if size > capacity:  # a long word breaks across lines
+                extra = math.ceil(size / capacity) - 1
+                lines, used = lines + extra, size - extra * capacity
+            else:
+                used = used + 0.55 + size if used else size
+        total += lines
+    return total
+
+
+def write_workbook(spec: s.Workbook, out_dir: Path | str) -> Path:
+    """Write the spec to out_dir/spec.file_name atomically and return the path."""
+    final = Path(out_dir) / spec.file_name
+    with xlsx.atomic_path(final) as tmp:
+        workbook = xlsx.new_workbook(tmp)
+        try:
+            workbook.set_properties({"title": spec.title, "created": xlsx.DOCUMENT_CREATED})
+            _Renderer(workbook).write(spec)
+        finally:
+            workbook.close()
+    return final
+
+
+class _Renderer:
+    def __init__(self, workbook) -> None:
+        self.workbook = workbook
+        self.formats = _Formats(workbook)
+        self.placed: dict[str, _Placed] = {}
+        self.pending_charts: list[tuple] = []
+        self.tables: dict[str, s.Table] = {}
+
+    def write(self, spec: s.Workbook) -> None:
+        keys = [t.key for sheet in spec.sheets for t in sheet.tables()]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"{spec.file_name}: table keys must be unique, got {keys}")
+        self.tables = {t.key: t for sheet in spec.sheets for t in sheet.tables()}
+        for sheet in spec.sheets:
+            self._write_sheet(sheet)
+        # Charts last: a chart may point at a table on any sheet.
+        for worksheet, sheet, chart, row, col in self.pending_charts:
+            self._insert_chart(worksheet, sheet, chart, row, col)
+
+    # ------------------------------------------------------------------ sheets
+
+    def _write_sheet(self, sheet: s.Sheet) -> None:
+        ws = self.workbook.add_worksheet(sheet.name)
+        ws.hide_gridlines(2)
+        ws.set_paper(9)  # A4
+        if sheet.landscape:
+            ws.set_landscape()
+        if sheet.fit_to_width:
+            ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        xlsx.checked(ws.set_footer("&L&A&RPage &P of &N"), f"{sheet.name} footer")
+        for i, width in enumerate(sheet.column_widths):
+            xlsx.checked(ws.set_column(i, i, width), f"{sheet.name} column width")
+        if sheet.freeze_rows or sheet.freeze_columns:
+            ws.freeze_panes(sheet.freeze_rows, sheet.freeze_columns)
+        if sheet.repeat_header_row:
+            xlsx.checked(ws.repeat_rows(sheet.repeat_header_row - 1), f"{sheet.name} print titles")
+        row = 0
+        previous_chart: tuple[int, int, s.Chart] | None = None
+        breaks: list[int] = []
+        for block in sheet.blocks:
+            if isinstance(block, s.PageBreak):
+                if row > 0:
+                    breaks.append(row)
+                continue
+            if isinstance(block, s.Text):
+                if block.style in ("heading",) and row > 0 and row not in breaks:
+                    row += 1
+                row = self._write_text(ws, sheet, row, block)
+            elif isinstance(block, s.Bullets):
+                row = self._write_bullets(ws, sheet, row, block)
+            elif isinstance(block, s.Table):
+                row = self._write_table(ws, sheet, row, block)
+            elif isinstance(block, s.Chart):
+                if block.beside_previous and previous_chart is not None:
+                    prow, pcol, pchart = previous_chart
+                    col = pcol + pchart.width_columns
+                    self.pending_charts.append((ws, sheet, block, prow, col))
+                    previous_chart = (prow, col, block)
+                    row = max(row, prow + block.height_rows + 1)
+                else:
+                    self.pending_charts.append((ws, sheet, block, row, 0))
+                    previous_chart = (row, 0, block)
+                    row += block.height_rows + 1
+                continue
+            previous_chart = None
+        if breaks:
+            xlsx.checked(ws.set_h_pagebreaks(breaks), f"{sheet.name} page breaks")
+
+    def _width(self, sheet: s.Sheet, first: int, count: int) -> float:
+        widths = list(sheet.column_widths) or [8.43]
+        return sum(widths[i] if i < len(widths) else 8.43 for i in range(first, first + count))
+
+    def _span_write(self, ws, row: int, col: int, span: int, value, fmt, what: str) -> None:
+        """Write one value over `span` merged columns, with the method of its type."""
+        if span > 1:
+            xlsx.checked(ws.merge_range(row, col, row, col + span - 1, None, fmt), what)
+        self._write_value(ws, row, col, value, fmt, what)
+
+    def _write_value(self, ws, row: int, col: int, value, fmt, what: str) -> None:
+        if value is None or value == "":
+            xlsx.checked(ws.write_blank(row, col, None, fmt), what)
+        elif isinstance(value, bool):
+            raise TypeError(f"{what}: booleans must be turned into text in the spec")
+        elif isinstance(value, str):
+            xlsx.checked(ws.write_string(row, col, value, fmt), what)
+        elif isinstance(value, (int, float)):
+            xlsx.checked(ws.write_number(row, col, value, fmt), what)
+        elif isinstance(value, (dt.date, dt.time)):
+            xlsx.checked(ws.write_datetime(row, col, value, fmt), what)
+        else:
+            raise TypeError(f"{what}: cannot write a {type(value).__name__}")
+
+    def _write_text(self, ws, sheet: s.Sheet, row: int, block: s.Text) -> int:
+        span = max(1, len(sheet.column_widths))
+        fmt = self.formats.get(block.style)
+        self._span_write(ws, row, 0, span, block.text, fmt, f"{sheet.name} text")
+        if block.style in ("paragraph", "note", "alert"):
+            lines = lines_needed(block.text, self._width(sheet, 0, span))
+            if lines > 1:
+                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+        elif block.style == "title":
+            xlsx.checked(ws.set_row(row, 24), f"{sheet.name} row height")
+        elif block.style == "heading":
+            xlsx.checked(ws.set_row(row, 20), f"{sheet.name} row height")
+        return row + (2 if block.style in ("paragraph", "alert") else 1)
+
+    def _write_bullets(self, ws, sheet: s.Sheet, row: int, block: s.Bullets) -> int:
+        span = max(1, len(sheet.column_widths))
+        fmt = self.formats.get("bullet")
+        for item in block.items:
+            text = f"•  {item}"
+            self._span_write(ws, row, 0, span, text, fmt, f"{sheet.name} bullet")
+            lines = lines_needed(text, self._width(sheet, 0, span) - 3)
+            if lines > 1:
+                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+            row += 1
+        return row + 1
+
+    def _write_table(self, ws, sheet: s.Sheet, row: int, table: s.Table) -> int:
+        starts, col = [], 0
+        for column in table.columns:
+            starts.append(col)
+            col += column.span
+        total_span = col
+        header_row = row
+        header_fmt = self.formats.get(table.header_style)
+        header_lines = 1
+        for column, start in zip(table.columns, starts):
+            if column.header_value is not None:
+                fmt = self.formats.get("grid_header", extra=(("num_format", "d mmm"),))
+                self._span_write(ws, row, start, column.span, column.header_value, fmt,
+                                 f"{sheet.name} {table.key} header")
+                continue
+            self._span_write(ws, row, start, column.span, column.header, header_fmt,
+                             f"{sheet.name} {table.key} header")
+            if table.header_style == "header":
+                header_lines = max(header_lines, lines_needed(column.header, self._width(sheet, start, column.span)))
+        if any(c.header_value is not None for c in table.columns):
+            xlsx.checked(ws.set_row(row, 58), f"{sheet.name} header height")
+        elif header_lines > 1:
+            xlsx.checked(ws.set_row(row, LINE_POINTS * header_lines + 3), f"{sheet.name} header height")
+        row += 1
+        first_data_row = row
+        if sheet.freeze_table == table.key:
+            ws.freeze_panes(first_data_row, sheet.freeze_columns)
+            if not sheet.repeat_header_row:
+                xlsx.checked(ws.repeat_rows(header_row), f"{sheet.name} print titles")
+        if not table.rows:
+            self._span_write(ws, row, 0, total_span, table.empty_text, self.formats.get("empty"),
+                             f"{sheet.name} {table.key} empty")
+            self.placed[table.key] = _Placed(sheet.name, first_data_row, first_data_row - 1, starts)
+            return row + 2
+        styles = table.row_styles or ("",) * len(table.rows)
+        for values, row_style in zip(table.rows, styles):
+            lines = 1
+            for column, start, value in zip(table.columns, starts, values):
+                fmt = self.formats.get(column.kind, "", column.style, row_style, extra=tuple(BORDER.items()))
+                self._span_write(ws, row, start, column.span, value, fmt, f"{sheet.name} {table.key} cell")
+                if isinstance(value, str) and column.kind == "text" and row_style != "group":
+                    lines = max(lines, lines_needed(value, self._width(sheet, start, column.span)))
+            if lines > 1:
+                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+            row += 1
+        last_data_row = row - 1
+        self.placed[table.key] = _Placed(sheet.name, first_data_row, last_data_row, starts)
+        for rule in table.rules:
+            self._conditional(ws, sheet, table, rule, header_row, first_data_row, last_data_row, starts)
+        return row + 1
+
+    def _conditional(self, ws, sheet, table, rule, header_row, first_row, last_row, starts) -> None:
+        first_col = starts[table.column_index(rule.first_column)]
+        last_col = starts[table.column_index(rule.last_column)]
+        formula = resolve_formula(rule.formula, table, starts, header_row, first_row, first_col)
+        options = {"type": "formula", "criteria": formula, "format": self.formats.conditional(rule.style)}
+        if rule.stop_if_true:
+            options["stop_if_true"] = True
+        xlsx.checked(ws.conditional_format(first_row, first_col, last_row, last_col, options),
+                     f"{sheet.name} {table.key} conditional format")
+
+    # ------------------------------------------------------------------ charts
+
+    def _insert_chart(self, ws, sheet: s.Sheet, chart: s.Chart, row: int, col: int) -> None:
+        usable = [se for se in chart.series if self.placed[se.table].last_data_row >= self.placed[se.table].first_data_row]
+        if not usable:
+            fmt = self.formats.get("empty")
+            self._write_value(ws, row, col, f"{chart.title}: no data to chart.", fmt, f"{sheet.name} chart note")
+            return
+        primary = self._new_chart(chart.kind, chart.stacked)
+        secondary = None
+        for se in usable:
+            target = primary
+            if se.kind and se.kind != chart.kind:
+                if secondary is None:
+                    secondary = self._new_chart(se.kind, False)
+                target = secondary
+            target.add_series(self._series_options(chart, se))
+        primary.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
+        primary.set_legend({"position": "bottom"} if len(usable) > 1 or chart.kind == "pie" else {"none": True})
+        if chart.kind != "pie":
+            y_axis = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+            if chart.y_title:
+                y_axis["name"] = chart.y_title
+            if chart.y_percent:
+                y_axis["num_format"] = "0%"
+            x_axis = {"num_font": {"rotation": -30}} if chart.kind != "bar" else {}
+            if chart.x_title:
+                x_axis["name"] = chart.x_title
+            if chart.kind == "bar":
+                x_axis, y_axis = y_axis, {**x_axis, "reverse": True}
+            primary.set_y_axis(y_axis)
+            primary.set_x_axis(x_axis)
+        if secondary is not None:
+            y2 = {"min": 0}
+            if chart.y2_percent:
+                y2["num_format"] = "0%"
+            if chart.y2_max is not None:
+                y2["max"] = chart.y2_max
+            secondary.set_y2_axis(y2)
+            primary.combine(secondary)
+        width_px = int(self._width(sheet, col, chart.width_columns) * COLUMN_PIXELS_PER_CHAR + 5 * chart.width_columns)
+        primary.set_size({"width": width_px - 8, "height": chart.height_rows * ROW_PIXELS - 6})
+        xlsx.checked(ws.insert_chart(row, col, primary, {"x_offset": 4, "y_offset": 3, "object_position": 1}),
+                     f"{sheet.name} chart {chart.title}")
+
+    def _new_chart(self, kind: str, stacked: bool):
+        options = {"type": kind}
+        if stacked:
+            options["subtype"] = "stacked"
+        chart = self.workbook.add_chart(options)
+        if chart is None:
+            raise xlsx.WriteError(f"Could not create a {kind} chart.")
+        return chart
+
+    def _series_options(self, chart: s.Chart, se: s.Series) -> dict:
+        placed = self.placed[se.table]
+        vcol = placed.column_starts[self.tables[se.table].column_index(se.values)]
+        ccol = placed.column_starts[self.tables[se.table].column_index(se.categories)]
+        options: dict = {
+            "name": se.name,
+            "categories": [placed.sheet, placed.first_data_row, ccol, placed.last_data_row, ccol],
+            "values": [placed.sheet, placed.first_data_row, vcol, placed.last_data_row, vcol],
+        }
+        kind = se.kind or chart.kind
+        if se.secondary_axis:
+            options["y2_axis"] = True
+        if se.colour:
+            if kind == "line":
+                options["line"] = {"color": se.colour, "width": 2.25}
+                options["marker"] = {"type": "circle", "size": 5,
+                                     "fill": {"color": se.colour}, "border": {"color": se.colour}}
+            else:
+                options["fill"] = {"color": se.colour}
+                options["border"] = {"color": se.colour}
+        if se.point_colours:
+            options["points"] = [{"fill": {"color": c}} for c in se.point_colours]
+        if kind == "pie":
+            options["data_labels"] = {"value": True, "position": "outside_end", "leader_lines": True}
+        if kind == "column" and chart.kind == "column" and not chart.stacked:
+            options["gap"] = 60
+        return options
+
+
+def resolve_formula(template: str, table: s.Table, starts: list[int], header_row: int,
+                    first_row: int, first_col: int) -> str:
+    """Turn a ConditionalRule template into an Excel formula for the range's top-left cell."""
+    out = template
+    for i, column in enumerate(table.columns):
+        out = out.replace("{col:" + column.header + "}", f"${xl_col_to_name(starts[i])}{first_row + 1}")
+    out = out.replace("{header}", f"{xl_col_to_name(first_col)}${header_row + 1}")
+    out = out.replace("{cell}", f"{xl_col_to_name(first_col)}{first_row + 1}")
+    if "{" in out:
+        raise ValueError(f"Table {table.key!r}: unresolved reference in conditional rule {template!r}")
+    return out
