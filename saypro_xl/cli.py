@@ -216,8 +216,10 @@ def cmd_batch(args) -> int:
         print(f"{mark} {outcome.path}: {detail}")
     if result.consolidated_pack:
         print(f"Consolidated pack: {result.consolidated_pack}")
+    if result.consolidated_error:
+        print(f"FAILED consolidated pack: {result.consolidated_error}")
     print(f"{len(result.outcomes) - len(failed)} built, {len(failed)} failed")
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
 def cmd_mail(args) -> int:

@@ -1,0 +1,253 @@
+"""Many trackers at once: one report folder per tracker, then one organisation-wide pack.
+
+A bad tracker (not a workbook, encrypted, validation errors, a report that cannot be
+written) is reported in one sentence and skipped; the others are still built.
+With jobs > 1 the trackers are built in separate processes; workers take and return
+only picklable data (paths, strings, frozen records).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from saypro_xl.model import Scorecard, Tracker
+from saypro_xl.read import TrackerFileError, load_tracker
+from saypro_xl.reports import REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
+from saypro_xl.rules import score
+from saypro_xl.xlsx import WriteError
+
+TRACKER_SUFFIXES = (".xlsx", ".xlsm")
+
+# What this tool itself writes; a folder scanned for trackers may also hold last run's output.
+OUTPUT_PREFIXES = (
+    "findings_report_",
+    "implementation_timeline_",
+    "meeting_agenda_",
+    "leadership_pack_",  # also Leadership_Pack_Consolidated_...
+)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class TrackerOutcome:
+    """What became of one tracker: its reports, or the one sentence saying why not."""
+
+    path: Path
+    ok: bool
+    out_dir: Path
+    outputs: tuple[Path, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outcomes: tuple[TrackerOutcome, ...]
+    consolidated_pack: Path | None = None
+    consolidated_error: str = ""  # set when the organisation-wide pack could not be built
+
+    @property
+    def failed(self) -> tuple[TrackerOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def ok(self) -> bool:
+        """True when every tracker was built and so was the consolidated pack (if asked for)."""
+        return not self.failed and not self.consolidated_error
+
+
+# ------------------------------------------------------------------ finding trackers
+
+
+def _is_candidate(file: Path) -> bool:
+    name = file.name
+    if name.startswith(("~$", ".")):  # Excel's lock files and hidden files
+        return False
+    if file.suffix.lower() not in TRACKER_SUFFIXES:
+        return False
+    return not name.lower().startswith(OUTPUT_PREFIXES)
+
+
+def find_trackers(paths: Iterable[Path | str]) -> list[Path]:
+    """Tracker files among `paths`, sorted and without duplicates.
+
+    A file given by name is always taken (if it is not a workbook, the batch says so);
+    a folder contributes its own .xlsx/.xlsm files, not its subfolders', skipping Excel
+    lock files (~$...), hidden files and reports this tool wrote. A path that does not
+    exist is kept, so the batch reports it instead of silently dropping it.
+    """
+    found: dict[Path, Path] = {}
+    for given in map(Path, paths):
+        if given.is_dir():
+            files = [f for f in given.iterdir() if f.is_file() and _is_candidate(f)]
+        else:
+            files = [given]
+        for file in files:
+            found.setdefault(file.resolve(), file)
+    return sorted(found.values(), key=lambda p: (str(p.parent).lower(), p.name.lower(), str(p)))
+
+
+def output_folder_names(trackers: Sequence[Path]) -> dict[Path, str]:
+    """A distinct, file-system-safe folder name for each tracker's reports.
+
+    The name is the tracker's stem; where two stems clash (same name in different folders,
+    or names that only differ in case or in characters the sanitiser drops), the parent
+    folder's name is added, then a counter. Compared without case, as Windows and macOS do.
+    """
+    base = {t: safe_file_part(t.stem, fallback="Tracker") for t in trackers}
+    clashing = _clashes(base.values())
+    names = {
+        t: f"{name}_{safe_file_part(t.resolve().parent.name, fallback='folder')}"
+        if name.lower() in clashing else name
+        for t, name in base.items()
+    }
+    taken: set[str] = set()
+    unique: dict[Path, str] = {}
+    for tracker in trackers:  # in the sorted order, so numbering is stable from run to run
+        name, n = names[tracker], 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{names[tracker]}_{n}"
+        taken.add(name.lower())
+        unique[tracker] = name
+    return unique
+
+
+def _clashes(names: Iterable[str]) -> set[str]:
+    counts = Counter(name.lower() for name in names)
+    return {name for name, count in counts.items() if count > 1}
+
+
+# ------------------------------------------------------------------ one tracker
+
+
+def first_error_sentence(path: Path, tracker: Tracker) -> str:
+    """'Actions!H14: ... (and 2 more; run `saypro-xl validate PATH`)'."""
+    first = tracker.errors[0]
+    more = len(tracker.errors) - 1
+    tail = f" (and {more} more; run `saypro-xl validate {path}`)" if more else ""
+    return f"{first}{tail}"
+
+
+def build_one(
+    path: Path,
+    out_dir: Path,
+    as_of: dt.date | None,
+    only: tuple[str, ...],
+    meeting: str,
+) -> tuple[TrackerOutcome, Scorecard | None]:
+    """Read, score and report one tracker; never raises for a bad tracker.
+
+    Runs in a worker process when jobs > 1, so it takes and returns only picklable data.
+    """
+    def failed(sentence: str) -> tuple[TrackerOutcome, None]:
+        return TrackerOutcome(path=path, ok=False, out_dir=out_dir, error=sentence), None
+
+    try:
+        tracker = load_tracker(path)
+    except TrackerFileError as exc:
+        return failed(str(exc))
+    except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the batch
+        return failed(f"Could not read the tracker ({type(exc).__name__}: {exc}).")
+    if tracker.errors:
+        return failed(first_error_sentence(path, tracker))
+    try:
+        card = score(tracker, as_of)
+        outputs = build_reports(card, out_dir, only=only, meeting=meeting)
+    except WriteError as exc:
+        return failed(str(exc))
+    except OSError as exc:
+        # exc.filename may be the temporary name; the folder is what the user can act on.
+        return failed(f"Could not write the reports in {out_dir}: {exc.strerror or exc}.")
+    except Exception as exc:  # noqa: BLE001 - one tracker's bug must not stop the batch
+        return failed(f"Could not build the reports ({type(exc).__name__}: {exc}).")
+    return TrackerOutcome(path=path, ok=True, out_dir=out_dir, outputs=tuple(map(Path, outputs))), card
+
+
+# ------------------------------------------------------------------ the batch
+
+
+def run_batch(
+    paths: Iterable[Path | str],
+    out_dir: Path | str,
+    jobs: int = 1,
+    as_of: dt.date | None = None,
+    only: Iterable[str] = REPORT_KINDS,
+    meeting: str = "follow-up",
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Build every report for each tracker found in `paths`, then the consolidated pack.
+
+    `only` picks report kinds; the organisation-wide pack is built when "pack" is
+    among them and at least one tracker succeeded. `progress(done, total, tracker_name)` is
+    called after each tracker, in completion order. Outcomes come back in `find_trackers` order.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, not {jobs}.")
+    out_dir = Path(out_dir)
+    trackers = find_trackers(paths)
+    folders = output_folder_names(trackers)
+    kinds = tuple(only)
+    tasks = [(t, out_dir / folders[t], as_of, kinds, meeting) for t in trackers]
+
+    results: dict[Path, tuple[TrackerOutcome, Scorecard | None]] = {}
+
+    def record(task, result) -> None:
+        results[task[0]] = result
+        if progress:
+            progress(len(results), len(tasks), task[0].name)
+
+    if jobs == 1 or len(tasks) < 2:
+        for task in tasks:  # inline: a debugger and a traceback see the real frames
+            record(task, build_one(*task))
+    else:
+        _run_in_processes(tasks, min(jobs, len(tasks)), record)
+
+    outcomes = tuple(results[t][0] for t in trackers)
+    cards = [results[t][1] for t in trackers if results[t][1] is not None]
+    pack, pack_error = None, ""
+    if cards and "pack" in kinds:
+        pack, pack_error = _consolidated(cards, out_dir)
+    return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error)
+
+
+def _run_in_processes(tasks, workers: int, record) -> None:
+    # "spawn" everywhere: it is what Windows does, so a worker that only works when forked
+    # (relying on state inherited from the parent) fails here too, not only on users' machines.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(build_one, *task): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a killed worker (BrokenProcessPool) and the like
+                    result = _crashed(task, exc)
+                record(task, result)
+        except BaseException:  # Ctrl+C or a failing progress callback: don't start the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _crashed(task, exc: BaseException) -> tuple[TrackerOutcome, None]:
+    path, folder = task[0], task[1]
+    detail = str(exc) or type(exc).__name__
+    sentence = f"The worker process building this tracker stopped ({detail}); try again with -j 1."
+    return TrackerOutcome(path=path, ok=False, out_dir=folder, error=sentence), None
+
+
+def _consolidated(cards: list[Scorecard], out_dir: Path) -> tuple[Path | None, str]:
+    try:
+        return Path(build_consolidated_pack(cards, out_dir)), ""
+    except WriteError as exc:
+        return None, str(exc)
+    except OSError as exc:
+        return None, f"Could not write the consolidated pack in {out_dir}: {exc.strerror or exc}."
+

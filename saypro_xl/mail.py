@@ -1,0 +1,314 @@
+"""Send the leadership pack: build the message, then deliver it by SMTP or save it as .eml.
+
+Standard library only. Three promises: no header can be smuggled in through a subject or an
+address, the pack that leaves is macro-free, and a password never appears on a command line
+or in a file (it comes only from an environment variable).
+"""
+
+from __future__ import annotations
+
+import email.policy
+import getpass
+import ipaddress
+import os
+import re
+import smtplib
+import socket
+import ssl
+import zipfile
+from collections.abc import Iterable
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
+from pathlib import Path
+
+from saypro_xl.xlsx import atomic_path
+
+XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+PASSWORD_ENV = "SAYPRO_SMTP_PASSWORD"
+
+# Excel formats that can carry VBA; the pack must be opened by anyone without enabling anything.
+MACRO_SUFFIXES = {".xlsm", ".xlsb", ".xltm", ".xlam", ".xls"}
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class MailError(Exception):
+    """The message could not be built or delivered; the text is one sentence for the user."""
+
+
+# ------------------------------------------------------------------ addresses and headers
+
+
+def _refuse_line_breaks(value: str, what: str) -> None:
+    # A CR or LF in a header value would let text after it become a header of its own;
+    # other control characters (NUL, form feed...) have no business in a header either.
+    if any(ord(ch) < 32 and ch != "\t" or ch == "\x7f" for ch in value):
+        raise MailError(
+            f"The {what} {value!r} contains a line break or control character; give it on one line."
+        )
+
+
+def check_address(address: str, what: str = "address") -> str:
+    """Return `address` stripped, or raise MailError if it cannot be a single mail address."""
+    if not isinstance(address, str):
+        raise MailError(f"The {what} {address!r} is not text; give an address like name@example.org.")
+    _refuse_line_breaks(address, what)
+    address = address.strip()
+    parsed = getaddresses([address])
+    if len(parsed) > 1 and ("," in address or ";" in address):
+        raise MailError(f"The {what} {address!r} holds more than one address; give each one separately.")
+    bare = parsed[0][1] if len(parsed) == 1 else ""
+    local, at, domain = bare.partition("@")
+    if not (local and at and domain) or "@" in domain or any(ch.isspace() for ch in bare):
+        raise MailError(f"The {what} {address!r} is not a mail address; give one like name@example.org.")
+    return address
+
+
+def split_addresses(values: Iterable[str]) -> list[str]:
+    """Addresses from values that may each hold several, separated by commas or semicolons.
+
+    Settings' Email To cell and a repeated --to option both end up here.
+    """
+    found: list[str] = []
+    for value in values:
+        for part in re.split(r"[,;]", value):
+            if part.strip():
+                found.append(part.strip())
+    return found
+
+
+def default_subject(attachment: Path) -> str:
+    """'Leadership_Pack_2025-04-25.xlsx' -> 'SayPro Leadership Pack – 2025-04-25'."""
+    stem = attachment.stem
+    date = _ISO_DATE.search(stem)
+    title = _ISO_DATE.sub("", stem) if date else stem
+    title = " ".join(re.sub(r"[_\-]+", " ", title).split()) or "Report"
+    if not title.lower().startswith("saypro"):
+        title = f"SayPro {title}"
+    return f"{title} – {date.group(0)}" if date else title
+
+
+def _default_body(attachment: Path) -> str:
+    return (
+        "Hello,\n\n"
+        f"Attached is {attachment.name}, the performance-gap and corrective-action pack "
+        "(dashboard, findings, implementation timeline and meeting agenda).\n\n"
+        "It is a plain Excel workbook with no macros and no external links: it opens in Excel, "
+        "LibreOffice or a phone's mail app without enabling anything.\n\n"
+        "Sent by saypro-xl.\n"
+    )
+
+
+def check_macro_free(attachment: Path) -> None:
+    """Refuse a workbook that can carry VBA: by its extension, or by a vbaProject.bin inside."""
+    suffix = attachment.suffix.lower()
+    if suffix in MACRO_SUFFIXES:
+        raise MailError(
+            f"{attachment.name} is a macro-capable workbook ({suffix}); "
+            "send the macro-free leadership pack (.xlsx) instead."
+        )
+    if suffix != ".xlsx":
+        raise MailError(f"{attachment.name} is not an .xlsx workbook; send the leadership pack (.xlsx).")
+    try:
+        with zipfile.ZipFile(attachment) as package:
+            names = package.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise MailError(f"{attachment.name} is not a readable .xlsx workbook ({exc}).") from None
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise MailError(
+            f"{attachment.name} contains macros (vbaProject.bin) although it is named .xlsx; "
+            "send the macro-free leadership pack instead."
+        )
+
+
+def build_message(
+    attachment: Path,
+    to: list[str],
+    cc: Iterable[str] = (),
+    subject: str | None = None,
+    sender: str | None = None,
+    body: str | None = None,
+) -> EmailMessage:
+    """A plain-text message with the pack attached, every header checked first.
+
+    From is set only when `sender` is given: a saved .eml may stay a draft, and send_smtp
+    fills it in when it is missing.
+    """
+    attachment = Path(attachment)
+    if isinstance(to, str):
+        to = [to]
+    if isinstance(cc, str):
+        cc = [cc]
+    to_addresses = [check_address(a, "To address") for a in to]
+    cc_addresses = [check_address(a, "Cc address") for a in cc]
+    if not to_addresses:
+        raise MailError("The message has no recipient; give at least one To address.")
+    if sender is not None:
+        sender = check_address(sender, "sender address")
+    if subject is None:
+        subject = default_subject(attachment)
+    _refuse_line_breaks(subject, "subject")
+    if not subject.strip():
+        raise MailError("The subject is empty; give a subject or leave it out for the default.")
+    if not attachment.is_file():
+        raise MailError(f"The attachment {attachment} does not exist; build the pack first.")
+    check_macro_free(attachment)
+
+    message = EmailMessage()
+    message["Subject"] = subject.strip()
+    if sender:
+        message["From"] = sender
+    message["To"] = ", ".join(to_addresses)
+    if cc_addresses:
+        message["Cc"] = ", ".join(cc_addresses)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender) if sender else None)
+    message.set_content(body if body is not None else _default_body(attachment))
+    maintype, subtype = XLSX_MIME
+    message.add_attachment(
+        attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
+    )
+    return message
+
+
+def _domain_of(address: str) -> str:
+    return parseaddr(address)[1].rsplit("@", 1)[-1]
+
+
+# ------------------------------------------------------------------ delivery
+
+
+def parse_smtp_target(target: str) -> tuple[str, int]:
+    """'smtp.example.org:587' -> ('smtp.example.org', 587); '[::1]:25' for IPv6."""
+    usage = f"SMTP server {target!r} must be HOST:PORT, e.g. smtp.example.org:587."
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([^\s:\[\]]+):(\d+)", target.strip())
+    if not match:
+        raise MailError(usage)
+    host = match.group(1) or match.group(3)
+    port = int(match.group(2) or match.group(4))
+    if not 1 <= port <= 65535:
+        raise MailError(f"SMTP port {port} is out of range; use a port from 1 to 65535, e.g. 587.")
+    return host, port
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _server_text(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{exc.smtp_code} {' '.join(text.split())}".strip()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def send_smtp(
+    message: EmailMessage,
+    host: str,
+    port: int,
+    *,
+    starttls: bool = False,
+    user: str | None = None,
+    password_env: str = PASSWORD_ENV,
+    timeout: float = 30,
+) -> None:
+    """Deliver `message` to every To and Cc recipient through one SMTP server.
+
+    The password is read only from the environment variable `password_env`. A login is
+    refused over an unencrypted connection unless the server is on this machine. A message
+    without From gets the login (when it is an address) or user@this-host.
+    Every failure becomes one MailError sentence naming the server.
+    """
+    where = f"{host}:{port}"
+    password = None
+    if user:
+        password = os.environ.get(password_env)
+        if not password:
+            raise MailError(
+                f"SMTP user {user} needs a password: set the environment variable {password_env}."
+            )
+        if not starttls and not _is_loopback(host):
+            raise MailError(
+                f"Refusing to send the password for {user} unencrypted to {where}; add --starttls."
+            )
+    if message["From"] is None:
+        message["From"] = user if user and "@" in user else _local_sender()
+
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if starttls:
+                if not smtp.has_extn("starttls"):
+                    raise MailError(
+                        f"SMTP server {where} does not offer STARTTLS; "
+                        "drop --starttls or use a server that does."
+                    )
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if user:
+                if not smtp.has_extn("auth"):
+                    raise MailError(
+                        f"SMTP server {where} does not accept a login; drop --user for this server."
+                    )
+                smtp.login(user, password)
+            refused = smtp.send_message(message)
+    except MailError:
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        raise MailError(f"SMTP server {where} refused the login of {user} ({_server_text(exc)}).") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        names = ", ".join(exc.recipients)
+        raise MailError(
+            f"SMTP server {where} refused every recipient ({names}); check the addresses."
+        ) from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise MailError(
+            f"SMTP server {where} refused the sender {exc.sender} ({_server_text(exc)})."
+        ) from None
+    except smtplib.SMTPResponseException as exc:
+        raise MailError(f"SMTP server {where} answered with an error ({_server_text(exc)}).") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise MailError(f"SMTP server {where} closed the connection ({_reason(exc)}).") from None
+    except smtplib.SMTPException as exc:
+        raise MailError(f"SMTP with {where} failed ({_reason(exc)}).") from None
+    except ssl.SSLError as exc:
+        raise MailError(f"TLS with SMTP server {where} failed: {exc.reason or exc}.") from None
+    except (OSError, UnicodeError) as exc:
+        raise MailError(f"Could not connect to SMTP server {where}: {_reason(exc)}.") from None
+    if refused:
+        names = ", ".join(sorted(refused))
+        raise MailError(f"SMTP server {where} refused {names}; the other recipients received the pack.")
+
+
+def _local_sender() -> str:
+    """user@this-host, as command-line mailers do when no sender is given."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers and services
+        name = "saypro-xl"
+    return f"{_safe_local_part(name)}@{socket.getfqdn()}"
+
+
+def _safe_local_part(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "saypro-xl"
+
+
+def save_eml(message: EmailMessage, path: Path) -> Path:
+    """Write `message` as an .eml file (CRLF line ends, as mail clients expect); atomic."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(message.as_bytes(policy=email.policy.SMTP))
+    return path
