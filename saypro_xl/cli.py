@@ -91,6 +91,7 @@ def _iso(value: dt.date | None) -> str | None:
 
 def cmd_new_tracker(args) -> int:
     from .template import write_tracker
+    from .xlsx import WriteError
 
     path: Path = args.path
     if path.suffix.lower() != ".xlsx":
@@ -104,7 +105,10 @@ def cmd_new_tracker(args) -> int:
         from .sample import sample_tracker
 
         tracker = sample_tracker()
-    write_tracker(path, tracker)
+    try:
+        write_tracker(path, tracker)
+    except (ValueError, WriteError) as exc:
+        raise CliError(str(exc), EXIT_FINDINGS) from None
     print(f"Wrote {'sample ' if args.sample else ''}tracker {path}")
     return EXIT_OK
 
@@ -240,9 +244,13 @@ def cmd_mail(args) -> int:
 
 
 def cmd_build_workbook(args) -> int:
-    from .excel.build import build_workbook
+    from .excel.build import BuildError, build_workbook
+    from .xlsx import WriteError
 
-    path = build_workbook(args.output, sample=args.sample)
+    try:
+        path = build_workbook(args.output, sample=args.sample)
+    except (BuildError, WriteError) as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
     print(f"Wrote macro-enabled tracker {path}")
     return EXIT_OK
 
@@ -280,6 +288,9 @@ def _workbook_version_row(workbook: Path) -> tuple[str, str, bool]:
     except Exception as exc:  # a check must never crash doctor
         return ("Workbook xlwings", f"could not read {workbook.name}: {exc}", False)
     installed = md.version("xlwings")
+    if embedded is None:
+        return ("Workbook xlwings", f"{workbook.name} has no xlwings module: rebuild with "
+                "`saypro-xl build-workbook`", False)
     ok = embedded == installed
     note = "matches" if ok else f"differs from installed {installed}: rebuild with `saypro-xl build-workbook`"
     return ("Workbook xlwings", f"{workbook.name} has {embedded} — {note}", ok)
