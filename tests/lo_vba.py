@@ -2,13 +2,16 @@
 
 Run with the system Python that has the UNO bridge (not the project venv):
 
-    python3 tests/lo_vba.py BOOK.xlsm MACRO SHEET CELL
+    python3 tests/lo_vba.py BOOK.xlsm MACRO SHEET CELL [UNLOAD,MODULES]
 
 Prints one JSON object: {"modules": [...], "sources": {module: the Basic text
 LibreOffice imported}, "ran": true|false, "error": str|null,
 "marker": value of SHEET!CELL after the run}. "ran" only says the call
 returned: LibreOffice reports Basic errors in a dialog, not to the caller, so
-the marker cell is the proof that the macro ran. LibreOffice gets a private
+the marker cell is the proof that the macro ran. UNLOAD names modules to take
+out of the loaded project in memory before the run (the file is not changed):
+LibreOffice compiles a library as a whole, and its Basic rejects parts of
+xlwings' own modules (docs/vba.md). LibreOffice gets a private
 profile so parallel runs never share one.
 """
 
@@ -50,7 +53,7 @@ def _connect(pipe: str, process: subprocess.Popen, timeout: float = 90.0):
             time.sleep(0.5)
 
 
-def run(book: str, macro: str, sheet: str, cell: str) -> dict:
+def run(book: str, macro: str, sheet: str, cell: str, unload: tuple[str, ...] = ()) -> dict:
     profile = tempfile.mkdtemp(prefix="lo_vba_")
     pipe = "saypro_vba_" + uuid.uuid4().hex
     soffice = os.environ.get("SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
@@ -88,6 +91,9 @@ def run(book: str, macro: str, sheet: str, cell: str) -> dict:
             library = libraries.getByName("VBAProject")
             result["modules"] = sorted(library.getElementNames())
             result["sources"] = {name: library.getByName(name) for name in result["modules"]}
+            for name in unload:
+                if library.hasByName(name):
+                    library.removeByName(name)
         try:
             script = document.getScriptProvider().getScript(
                 f"vnd.sun.star.script:VBAProject.{macro}?language=Basic&location=document"
@@ -116,4 +122,5 @@ def run(book: str, macro: str, sheet: str, cell: str) -> dict:
 
 if __name__ == "__main__":
     book, macro, sheet, cell = sys.argv[1:5]
-    print(json.dumps(run(book, macro, sheet, cell)))
+    unload = tuple(filter(None, sys.argv[5].split(","))) if len(sys.argv) > 5 else ()
+    print(json.dumps(run(book, macro, sheet, cell, unload)))

@@ -374,9 +374,10 @@ LO_SKIP = lo_recalc.missing_reason()
 needs_libreoffice = pytest.mark.skipif(LO_SKIP is not None, reason=LO_SKIP or "")
 
 
-def run_in_libreoffice(book: Path, macro: str, sheet: str, cell: str) -> dict:
+def run_in_libreoffice(book: Path, macro: str, sheet: str, cell: str, unload: str = "") -> dict:
     completed = subprocess.run(
-        [lo_recalc.find_uno_python(), str(Path(__file__).with_name("lo_vba.py")), str(book), macro, sheet, cell],
+        [lo_recalc.find_uno_python(), str(Path(__file__).with_name("lo_vba.py")), str(book), macro, sheet, cell,
+         unload],
         capture_output=True, text=True, timeout=300,
         env={**__import__("os").environ, "SOFFICE": lo_recalc.find_soffice()},
     )
@@ -405,11 +406,22 @@ def test_libreoffice_opens_the_workbook_and_reads_every_module_as_olevba_does(bu
 
 @pytest.mark.libreoffice
 @needs_libreoffice
-def test_libreoffice_runs_the_self_test_macro(tmp_path):
+def test_libreoffice_runs_the_self_test_macro_of_the_full_workbook(built):
     # LibreOffice compiles every module of a library before it runs one, and its Basic
-    # rejects parts of xlwings' own module and Dictionary class (docs/vba.md). So this
-    # run leaves exactly those two third-party modules out; everything else is the
-    # same builder, writer, UDF wrappers and macros/ source.
+    # rejects parts of xlwings' own module and Dictionary class (docs/vba.md). So the run
+    # takes exactly those two third-party modules out of the project LibreOffice loaded
+    # from the full workbook, in memory; the file, our modules and the UDF wrappers stay.
+    before = built.read_bytes()
+    result = run_in_libreoffice(built, "SayPro.SayPro_SelfTest", "Home", "B21", "xlwings,Dictionary")
+    assert {"SayPro", UDF_VBA_MODULE, "xlwings", "Dictionary"} <= set(result["modules"])
+    assert re.fullmatch(r"SayPro self-test OK \| .+ \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", result["marker"]), result
+    assert built.read_bytes() == before  # the file itself was not changed
+
+
+@pytest.mark.libreoffice
+@needs_libreoffice
+def test_libreoffice_runs_the_self_test_macro_without_xlwings_modules(tmp_path):
+    # The same, from a build that never had xlwings' modules: nothing else is needed.
     book = build_workbook(tmp_path / "SayPro_Tracker.xlsm", sample=True, include_xlwings=False)
     result = run_in_libreoffice(book, "SayPro.SayPro_SelfTest", "Home", "B21")
     assert "SayPro" in result["modules"] and UDF_VBA_MODULE in result["modules"]

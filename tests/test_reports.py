@@ -511,3 +511,21 @@ def test_actions_without_a_department_are_not_lost(card):
     table = timeline.timeline_table(odd)
     assert [r["Action ID"] for r in table.records() if r["Department"] == "(No department)"] == ["A-01"]
     assert len(table.records()) == len(card.actions)
+
+
+def test_a_big_department_names_a_dozen_and_counts_the_rest(tmp_path):
+    """Thousands of KPIs in one department must not overflow a cell (32,767 characters)."""
+    from saypro_xl.model import Action, Actual, Objective, Settings, Tracker
+
+    n = 3000
+    objectives = tuple(Objective(f"K{i:04d}", "Field Operations", f"Indicator {i}", target_value=100.0, row=i + 2)
+                       for i in range(n))
+    actuals = tuple(Actual(f"K{i:04d}", AS_OF, 50.0, row=i + 2) for i in range(n))
+    actions = tuple(Action(f"A{i:04d}", "", f"K{i:04d}", "Field Operations", f"Fix indicator {i}", owner="Lead",
+                           start_date=AS_OF, timeline_weeks=2, row=i + 2) for i in range(n))
+    card = rules.score(Tracker(Settings(organisation="Big", as_of=AS_OF), objectives, actuals, (), actions))
+    (dept, key_gap, proposed, weeks), = findings.summary_rows(card)
+    assert key_gap.endswith(f"; and {n - 12} more") and key_gap.count(" vs ") == 12
+    assert proposed == "; ".join(f"Fix indicator {i}" for i in range(12)) + f"; and {n - 12} more"
+    paths = build_reports(card, tmp_path, only=["findings", "pack"])
+    assert [p.name for p in paths] == [f"Findings_Report_{AS_OF}.xlsx", f"Leadership_Pack_{AS_OF}.xlsx"]

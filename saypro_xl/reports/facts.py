@@ -19,6 +19,19 @@ HEALTH_ORDER = (Health.OVERDUE, Health.BLOCKED, Health.LATE_START, Health.AT_RIS
 
 
 NO_DEPARTMENT = "(No department)"
+LISTED_IN_TEXT = 12  # names listed inline in a sentence or cell before "and N more"
+
+
+def listing(names: list[str], separator: str = ", ", limit: int = LISTED_IN_TEXT) -> str:
+    """Join names for a sentence or a cell, naming at most `limit` of them.
+
+    A big tracker would otherwise put thousands of names in one cell, past what a
+    cell holds (32,767 characters) and past what anyone reads; the tables list them all.
+    """
+    shown = list(names[:limit])
+    if len(names) > limit:
+        shown.append(f"and {len(names) - limit} more")
+    return separator.join(shown)
 
 
 def department_name(raw: str) -> str:

@@ -87,11 +87,11 @@ def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
     text = (
         f"This report presents the findings of the performance gap analysis of {org} as of "
         f"{f.date_text(card.as_of)}. It covers {len(card.kpis)} KPIs in {len(depts)} "
-        f"department{'s' if len(depts) != 1 else ''} ({', '.join(depts) or 'none'}): "
+        f"department{'s' if len(depts) != 1 else ''} ({f.listing(depts) or 'none'}): "
         f"{counts['Off Track']} off track, {counts['At Risk']} at risk, {counts['On Track']} on track "
         f"and {counts['No Data']} without data. {len(behind_depts)} department"
         f"{'s are' if len(behind_depts) != 1 else ' is'} behind target"
-        f"{': ' + ', '.join(behind_depts) if behind_depts else ''}. "
+        f"{': ' + f.listing(behind_depts) if behind_depts else ''}. "
         f"{len(card.actions)} corrective actions are proposed or under way; "
         f"{sum(1 for a in card.actions if a.health.value in ('Overdue', 'Blocked'))} are overdue or blocked."
     )
@@ -153,7 +153,7 @@ def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
         blocks.append(s.Text(f"{letter}. {dept}", "subheading"))
         behind = f.worst_first([k for k in kpis if k.status in f.BEHIND])
         if behind:
-            blocks.append(s.Text("Performance gap: " + " ".join(f.gap_sentence(k) for k in behind), "paragraph"))
+            blocks.append(s.Text("Performance gap: " + f.listing([f.gap_sentence(k) for k in behind], " "), "paragraph"))
         else:
             blocks.append(s.Text("Performance gap: none — every KPI with data is on target.", "paragraph"))
         blocks.append(s.Table(
@@ -195,13 +195,13 @@ def summary_rows(card: Scorecard) -> list[tuple[str, str, str, str]]:
     rows = []
     for dept in f.departments(card):
         kpis = f.worst_first([k for k in f.kpis_of(card, dept) if k.status in f.BEHIND])
-        key_gap = "; ".join(
+        key_gap = f.listing([
             f"{f.kpi_label(k)} {f.number_text(k.latest_actual)} vs {f.number_text(k.target)}"
             + (f" ({f.percent_text(k.gap_pct)})" if k.gap_pct is not None else "")
             for k in kpis
-        ) or "No gap"
+        ], "; ") or "No gap"
         actions = [a for a in f.actions_of(card, dept) if a.status.value != "Cancelled"]
-        rows.append((dept, key_gap, "; ".join(a.action.action for a in actions) or "None proposed",
+        rows.append((dept, key_gap, f.listing([a.action.action for a in actions], "; ") or "None proposed",
                      f.weeks_text([a.action.timeline_weeks for a in actions])))
     return rows
 
@@ -279,7 +279,7 @@ def _conclusion(card: Scorecard) -> list[s.Block]:
     depts = [d for d in f.departments(card) if any(k.status in f.BEHIND for k in f.kpis_of(card, d))]
     off = sum(1 for k in card.kpis if k.status is KpiStatus.OFF_TRACK)
     text = (
-        ("The performance gap analysis has identified underperformance in " + ", ".join(depts) + ". "
+        ("The performance gap analysis has identified underperformance in " + f.listing(depts) + ". "
          if depts else "No department is currently behind target. ")
         + f"{off} KPI{'s are' if off != 1 else ' is'} off track. By implementing the recommended corrective "
         "actions within their timelines, the gaps can be closed and operations aligned with strategic "
@@ -290,12 +290,12 @@ def _conclusion(card: Scorecard) -> list[s.Block]:
     pending = f.pending_approval(card)
     if pending:
         steps.append(f"Approve or reject the {len(pending)} action{'s' if len(pending) != 1 else ''} pending "
-                     f"approval: {', '.join(a.action_id for a in pending)}.")
+                     f"approval: {f.listing([a.action_id for a in pending])}.")
     no_cause = rules.gaps_without_confirmed_cause(card)
     if no_cause:
-        steps.append("Confirm the root cause of " + ", ".join(k.kpi_id for k in no_cause) + ".")
+        steps.append("Confirm the root cause of " + f.listing([k.kpi_id for k in no_cause]) + ".")
     no_action = rules.causes_without_action(card.tracker)
     if no_action:
-        steps.append("Propose corrective actions for causes " + ", ".join(c.cause_id for c in no_action) + ".")
+        steps.append("Propose corrective actions for causes " + f.listing([c.cause_id for c in no_action]) + ".")
     return [s.Text("7. Conclusion and Next Steps", "heading"), s.Text(text, "paragraph"),
             s.Text("Next Steps:", "subheading"), s.Bullets(tuple(steps))]
