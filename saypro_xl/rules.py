@@ -8,6 +8,7 @@ native formulas; tests prove the two agree through LibreOffice.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -167,10 +168,14 @@ def score_kpi(
 
 
 def original_due(start: dt.date | None, timeline_weeks: float | None) -> dt.date | None:
-    """Start + 7 × weeks, what the Due Date column computes unless typed over."""
+    """Start + 7 × weeks, what the Due Date column computes unless typed over.
+
+    Half days round up (1.5 weeks = 10.5 days -> 11), as Excel's ROUND does, not to
+    even as Python's round() would; the template's formula is a plain ROUND.
+    """
     if start is None or timeline_weeks is None:
         return None
-    return start + dt.timedelta(days=round(7 * timeline_weeks))
+    return start + dt.timedelta(days=math.floor(7 * timeline_weeks + 0.5))
 
 
 def newest_update(action_id: str, updates: Iterable[Update]) -> Update | None:

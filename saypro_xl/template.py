@@ -229,9 +229,7 @@ def action_formulas() -> dict[str, str]:
         f'=IF({action_id}="","",IFERROR(CHOOSE(MATCH({status},{{{statuses}}},0),'
         f'"{Health.DONE}","{Health.CANCELLED}",{blocked},{not_started},{in_progress}),""))'
     )
-    days = f"7*{weeks}"
-    # Python's round() halves to even (10.5 -> 10); Excel's ROUND halves away from zero.
-    rounded_days = f"IF(MOD({days},1)=0.5,2*ROUND({days}/2,0),ROUND({days},0))"
+    rounded_days = f"ROUND(7*{weeks},0)"  # half days round up, as rules.original_due does
     return {
         "Due Date": f'=IF(AND(ISNUMBER({start}),ISNUMBER({weeks})),{start}+{rounded_days},"")',
         "Health": health,

@@ -340,3 +340,9 @@ def test_health_is_always_decided_and_done_wins(status, pct, start_offset, weeks
         assert health is Health.DONE
     elif status is not ActionStatus.CANCELLED and due < AS_OF:
         assert health is Health.OVERDUE
+
+
+def test_half_days_round_up_like_excel_round():
+    assert rules.original_due(D(2025, 4, 1), 1.5) == D(2025, 4, 12)  # 10.5 days -> 11
+    assert rules.original_due(D(2025, 4, 1), 0.5) == D(2025, 4, 5)  # 3.5 days -> 4
+    assert rules.original_due(D(2025, 4, 1), None) is None
