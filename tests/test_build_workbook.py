@@ -81,7 +81,19 @@ def sheet_names(path: Path) -> list[str]:
 
 def test_project_holds_exactly_the_expected_modules(built, decoded):
     codenames = [f"Sheet{i}" for i in range(1, len(sheet_names(built)) + 1)]
-    assert list(decoded) == ["ThisWorkbook", *codenames, "xlwings", "Dictionary", UDF_VBA_MODULE, "SayPro"]
+    assert list(decoded) == ["ThisWorkbook", *codenames, "xlwings", "Dictionary", UDF_VBA_MODULE,
+                             "SayPro_FunctionHelp", "SayPro"]
+
+
+def test_workbook_open_registers_function_wizard_help_for_every_udf(decoded):
+    from saypro_xl.excel.udfs import function_help_vba, saypro_functions
+
+    assert decoded["ThisWorkbook"].endswith(
+        "Private Sub Workbook_Open()\r\n    SayPro_RegisterFunctionHelp\r\nEnd Sub\r\n")
+    help_module = decoded["SayPro_FunctionHelp"]
+    assert help_module == crlf('Attribute VB_Name = "SayPro_FunctionHelp"\n' + function_help_vba())
+    for name in saypro_functions():
+        assert f"'!{name}\", _" in help_module
 
 
 def test_macro_module_decodes_to_its_source_file(decoded):
@@ -151,13 +163,14 @@ def test_document_modules_match_the_sheet_code_names(built, decoded):
         for i in range(1, len(names) + 1):
             assert f'<sheetPr codeName="Sheet{i}"' in archive.read(f"xl/worksheets/sheet{i}.xml").decode()
     for code_name, base in [("ThisWorkbook", "00020819"), ("Sheet1", "00020820")]:
-        assert decoded[code_name] == (
+        assert decoded[code_name].startswith(
             f'Attribute VB_Name = "{code_name}"\r\n'
             f'Attribute VB_Base = "0{{{base}-0000-0000-C000-000000000046}}"\r\n'
             "Attribute VB_GlobalNameSpace = False\r\nAttribute VB_Creatable = False\r\n"
             "Attribute VB_PredeclaredId = True\r\nAttribute VB_Exposed = True\r\n"
             "Attribute VB_TemplateDerived = False\r\nAttribute VB_Customizable = True\r\n"
         )
+    assert decoded["Sheet1"].endswith("Attribute VB_Customizable = True\r\n")  # sheets hold no code
 
 
 def test_project_is_source_only_so_excel_compiles_it(built):

@@ -154,6 +154,19 @@ def sheet_codenames(sheet_names: list[str]) -> dict[str, str]:
     return {name: f"{DOCUMENT_MODULE_PREFIX}{i}" for i, name in enumerate(sheet_names, start=1)}
 
 
+FUNCTION_HELP_MODULE = "SayPro_FunctionHelp"
+# xlwings gives the function wizard its help (Application.MacroOptions) only when
+# "Import Functions" runs from Python; a prebuilt workbook registers it on open.
+WORKBOOK_OPEN_CODE = "Private Sub Workbook_Open()\n    SayPro_RegisterFunctionHelp\nEnd Sub\n"
+
+
+def function_help_source() -> str:
+    """The module that registers each SAYPRO_ function's description and argument help."""
+    from .udfs import function_help_vba
+
+    return f'Attribute VB_Name = "{FUNCTION_HELP_MODULE}"\n' + function_help_vba()
+
+
 def vba_modules(sheet_names: list[str], workbook_name: str = DEFAULT_OUTPUT.name,
                 include_xlwings: bool = True) -> list[VbaModule]:
     """Every module of the workbook's VBA project, in the order they are listed.
@@ -161,12 +174,13 @@ def vba_modules(sheet_names: list[str], workbook_name: str = DEFAULT_OUTPUT.name
     `include_xlwings=False` leaves out xlwings' module and its Dictionary class
     (only for the LibreOffice run test: LibreOffice's Basic cannot compile them).
     """
-    modules = [vba.document_module("ThisWorkbook", workbook=True)]
+    modules = [vba.document_module("ThisWorkbook", workbook=True, code=WORKBOOK_OPEN_CODE)]
     modules += [vba.document_module(code) for code in sheet_codenames(sheet_names).values()]
     if include_xlwings:
         modules.append(vba.standard_module(xlwings_module_source()))
         modules.append(vba.class_module(dictionary_class_source()))
     modules.append(vba.standard_module(udf_wrapper_source(workbook_name=workbook_name)))
+    modules.append(vba.standard_module(function_help_source()))
     modules += [vba.standard_module(text) for text in macro_module_sources().values()]
     return modules
 

@@ -115,8 +115,8 @@ def class_module(text: str) -> VbaModule:
     return VbaModule(match.group(1), "class", "\r\n".join(head + lines[body_start:]))
 
 
-def document_module(name: str, workbook: bool = False) -> VbaModule:
-    """The empty code module behind the workbook (ThisWorkbook) or one worksheet."""
+def document_module(name: str, workbook: bool = False, code: str = "") -> VbaModule:
+    """The code module behind the workbook (ThisWorkbook) or one worksheet, with `code` (VBA) in it."""
     base = _WORKBOOK_BASE if workbook else _WORKSHEET_BASE
     lines = [
         f'Attribute VB_Name = "{name}"',
@@ -128,7 +128,7 @@ def document_module(name: str, workbook: bool = False) -> VbaModule:
         "Attribute VB_TemplateDerived = False",
         "Attribute VB_Customizable = True",
     ]
-    return VbaModule(name, "document", "\r\n".join(lines) + "\r\n")
+    return VbaModule(name, "document", "\r\n".join(lines) + "\r\n" + crlf(code))
 
 
 # --- [MS-OVBA] 2.4.1 compression -------------------------------------------------
