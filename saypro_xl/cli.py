@@ -159,6 +159,9 @@ def cmd_status(args) -> int:
 
     tracker = _load(args.tracker)
     card = score(tracker, args.as_of)
+    if not card.kpis and not card.actions and not args.json:
+        print(f"{args.tracker.name}: no KPIs or actions yet; fill the Objectives and Actions sheets.")
+        return EXIT_OK
     if args.json:
         print(json.dumps({"as_of": card.as_of.isoformat(),
                           "kpis": [kpi_json(k) for k in card.kpis],

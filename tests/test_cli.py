@@ -203,3 +203,12 @@ def test_readme_quickstart_examples_run(tmp_path):
         args = shlex.split(line)[1:]
         code, out, err = run(*args, cwd=tmp_path)
         assert code == 0, f"{line}\n{out}\n{err}"
+
+
+def test_status_of_an_empty_tracker_says_what_to_fill(tmp_path):
+    path = tmp_path / "blank.xlsx"
+    assert run("new-tracker", path)[0] == 0
+    code, out, _ = run("status", path)
+    assert (code, out.strip()) == (0, "blank.xlsx: no KPIs or actions yet; fill the Objectives and Actions sheets.")
+    code, out, _ = run("status", path, "--json")
+    assert code == 0 and json.loads(out)["kpis"] == []
