@@ -13,29 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..read import CellError
+from ..read import EXCEL_ERROR_CODES, CellError
 
-# What xlwings gives for error cells with err_to_str=True (Excel 365 adds the newer ones).
-EXCEL_ERROR_TEXTS = frozenset(
-    {
-        "#NULL!",
-        "#DIV/0!",
-        "#VALUE!",
-        "#REF!",
-        "#NAME?",
-        "#NUM!",
-        "#N/A",
-        "#GETTING_DATA",
-        "#SPILL!",
-        "#CONNECT!",
-        "#BLOCKED!",
-        "#UNKNOWN!",
-        "#FIELD!",
-        "#CALC!",
-        "#BUSY!",
-        "#PYTHON!",
-    }
-)
+# xlwings gives error cells as these texts with err_to_str=True; the reader knows the same set.
+EXCEL_ERROR_TEXTS = EXCEL_ERROR_CODES
 
 
 class XlwingsRowSource:
