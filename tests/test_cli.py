@@ -212,3 +212,24 @@ def test_status_of_an_empty_tracker_says_what_to_fill(tmp_path):
     assert (code, out.strip()) == (0, "blank.xlsx: no KPIs or actions yet; fill the Objectives and Actions sheets.")
     code, out, _ = run("status", path, "--json")
     assert code == 0 and json.loads(out)["kpis"] == []
+
+
+def test_report_since_an_older_tracker_lists_the_changes(sample, tmp_path):
+    import openpyxl
+
+    older = tmp_path / "last_week.xlsx"
+    wb = openpyxl.load_workbook(sample)
+    ws = wb["Actions"]
+    header = [c.value for c in ws[1]]
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value == "CA-06")
+    ws.cell(row=row, column=header.index("Status") + 1, value="Blocked")  # last week CA-06 was blocked
+    wb.save(older)
+    code, _, err = run("report", sample, "-o", tmp_path / "out", "--only", "agenda", "--meeting", "weekly",
+                       "--since", older)
+    assert code == 0, err
+    (agenda,) = (tmp_path / "out").glob("Meeting_Agenda_weekly_*.xlsx")
+    text = [str(c.value) for ws in openpyxl.load_workbook(agenda).worksheets
+            for row in ws.iter_rows() for c in row if c.value is not None]
+    assert any("Changes since last meeting" in t for t in text)
+    changes = text[next(i for i, t in enumerate(text) if "Changes since last meeting" in t):]
+    assert "CA-06" in changes and any("Blocked" in t for t in changes)
