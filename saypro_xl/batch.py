@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from saypro_xl.model import Scorecard, Tracker
-from saypro_xl.read import TrackerFileError, load_tracker
+from saypro_xl.model import Scorecard
+from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
 from saypro_xl.reports import REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
 from saypro_xl.rules import score
 from saypro_xl.xlsx import WriteError
@@ -127,14 +127,6 @@ def _clashes(names: Iterable[str]) -> set[str]:
 # ------------------------------------------------------------------ one tracker
 
 
-def first_error_sentence(path: Path, tracker: Tracker) -> str:
-    """'Actions!H14: ... (and 2 more; run `saypro-xl validate PATH`)'."""
-    first = tracker.errors[0]
-    more = len(tracker.errors) - 1
-    tail = f" (and {more} more; run `saypro-xl validate {path}`)" if more else ""
-    return f"{first}{tail}"
-
-
 def build_one(
     path: Path,
     out_dir: Path,
@@ -156,7 +148,7 @@ def build_one(
     except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the batch
         return failed(f"Could not read the tracker ({type(exc).__name__}: {exc}).")
     if tracker.errors:
-        return failed(first_error_sentence(path, tracker))
+        return failed(first_error_sentence(tracker, f"run `saypro-xl validate {path}`"))
     try:
         card = score(tracker, as_of)
         outputs = build_reports(card, out_dir, only=only, meeting=meeting)

@@ -58,12 +58,12 @@ def _load(path: Path):
 
 def _load_clean(path: Path):
     """A tracker good enough to report on: errors mean rows were dropped, so refuse."""
+    from .read import first_error_sentence
+
     tracker = _load(path)
     if tracker.errors:
-        first = tracker.errors[0]
-        more = len(tracker.errors) - 1
-        tail = f" (and {more} more; run `saypro-xl validate {path}`)" if more else ""
-        raise CliError(f"{path.name}: {first}{tail}", EXIT_FINDINGS)
+        sentence = first_error_sentence(tracker, f"run `saypro-xl validate {path}`")
+        raise CliError(f"{path.name}: {sentence}", EXIT_FINDINGS)
     return tracker
 
 

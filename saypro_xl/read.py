@@ -689,6 +689,17 @@ def read_tracker(source: RowSource) -> Tracker:
     )
 
 
+def first_error_sentence(tracker: Tracker, how_to_list_all: str) -> str:
+    """Why a tracker with errors is refused: the first error, and how to see the rest.
+
+    Every door (CLI, batch, Excel buttons) says it the same way; only the hint differs,
+    e.g. 'run `saypro-xl validate T.xlsx`' or 'click Validate to list them'.
+    """
+    first = tracker.errors[0]
+    more = len(tracker.errors) - 1
+    return f"{first} (and {more} more; {how_to_list_all})" if more else str(first)
+
+
 def load_tracker(path: str | Path) -> Tracker:
     """Read a tracker file; TrackerFileError (one sentence) when the file is unusable."""
     return read_tracker(FileRowSource(path))

@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import __version__, contract, rules
 from ..contract import normalise_header
 from ..model import Health, Issue, KpiStatus, Tracker
-from ..read import column_letter, read_tracker
+from ..read import column_letter, first_error_sentence, read_tracker
 from ..template import HOME_BUTTON_ROWS
 from .live import XlwingsRowSource
 
@@ -200,10 +200,8 @@ def _clean(book, source: XlwingsRowSource | None = None) -> Tracker:
     """A tracker good enough to score: errors mean rows were dropped, so stop at the first."""
     tracker = _read(book, source)
     if tracker.errors:
-        first = tracker.errors[0]
-        more = len(tracker.errors) - 1
-        tail = f" (and {more} more; click Validate to list them)" if more else ""
-        raise UserFacingError(f"{book.name}: {first}{tail}", _cell_of(first))
+        sentence = first_error_sentence(tracker, "click Validate to list them")
+        raise UserFacingError(f"{book.name}: {sentence}", _cell_of(tracker.errors[0]))
     return tracker
 
 
