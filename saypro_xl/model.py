@@ -279,6 +279,9 @@ class KpiScore:
     watch: bool  # On Track but Declining
     stale: bool  # latest actual older than two reporting periods
     tolerance_pct: float
+    # Share of the planned improvement achieved: (actual − baseline) / (target − baseline).
+    # None without a baseline, an actual, or when target = baseline. 1.0 = target reached.
+    progress: float | None = None
 
     @property
     def kpi_id(self) -> str:

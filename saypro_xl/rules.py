@@ -77,6 +77,17 @@ def gap_pct(direction: Direction, target_: float | None, actual: float | None) -
     return -shortfall(direction, target_, actual) / abs(target_)
 
 
+def progress(baseline: float | None, target_: float | None, actual: float | None) -> float | None:
+    """Share of the planned improvement achieved: (Actual − Baseline) / (Target − Baseline).
+
+    Direction needs no special case: both differences carry the same sign when the
+    KPI moves the right way. None without a baseline or actual, or when Target = Baseline.
+    """
+    if baseline is None or target_ is None or actual is None or target_ == baseline:
+        return None
+    return round((actual - baseline) / (target_ - baseline), RATIO_DIGITS)
+
+
 def kpi_status(
     direction: Direction, target_: float | None, actual: float | None, tolerance_pct: float
 ) -> KpiStatus:
@@ -161,6 +172,7 @@ def score_kpi(
         watch=status is KpiStatus.ON_TRACK and kpi_trend is Trend.DECLINING,
         stale=is_stale(objective.frequency, latest.period_end if latest else None, as_of),
         tolerance_pct=tolerance,
+        progress=progress(objective.baseline, tgt, actual),
     )
 
 
