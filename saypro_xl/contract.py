@@ -79,6 +79,8 @@ OBJECTIVES = (
     Column("Latest Actual", "number", computed=True),
     Column("Gap", "number", computed=True),
     Column("Gap %", "percent", computed=True, width=10),
+    # Optional on read: older trackers lack it, and readers recompute it anyway.
+    Column("Progress", "percent", computed=True, width=10),
     Column("Status", computed=True),
     Column("Trend", computed=True, width=12),
 )

@@ -323,7 +323,7 @@ class ParetoItem:
 
 @dataclass(frozen=True)
 class Scorecard:
-    """Everything the reports need: the tracker plus what the rules said of it."""
+    """Everything the reports need: the tracker as it stood on As Of, and what the rules said of it."""
 
     tracker: Tracker
     as_of: dt.date

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from .model import (
     Action,
@@ -151,8 +152,12 @@ def score_kpi(
     default_tolerance_pct: float = 5.0,
     trend_periods: int = 3,
 ) -> KpiScore:
-    """Score one KPI from its own actuals (others are ignored)."""
-    mine = [a for a in actuals_in_order(actuals) if a.kpi_id == objective.kpi_id]
+    """Score one KPI from its own actuals up to As Of (others, and later ones, are ignored).
+
+    As Of is a cut-off: an actual whose Period End is after it did not exist on
+    that day, so a report for a past date is the report of that day.
+    """
+    mine = [a for a in actuals_in_order(actuals) if a.kpi_id == objective.kpi_id and a.period_end <= as_of]
     latest = mine[-1] if mine else None
     tgt = target(objective.target_type, objective.target_value, objective.baseline)
     actual = latest.actual if latest else None
@@ -225,7 +230,8 @@ def action_health(
 
 
 def score_action(action: Action, updates: Iterable[Update], as_of: dt.date) -> ActionScore:
-    update = newest_update(action.action_id, updates)
+    """Score one action on As Of; updates dated after As Of are ignored (As Of is a cut-off)."""
+    update = newest_update(action.action_id, (u for u in updates if u.date <= as_of))
     status = update.status if update and update.status is not None else action.status
     if update and update.pct_complete is not None:
         pct = update.pct_complete
@@ -287,9 +293,28 @@ def resolve_as_of(tracker: Tracker, as_of: dt.date | None = None) -> dt.date:
     return as_of or tracker.settings.as_of or dt.date.today()
 
 
+def as_it_stood(tracker: Tracker, as_of: dt.date) -> Tracker:
+    """The tracker as it stood on As Of: actuals and updates dated after it left out.
+
+    As Of is a cut-off, so a report for a past date is the report that would have
+    been made that day. Every other sheet is kept as it is (it carries no dates to
+    cut on); the same object comes back when nothing is cut.
+    """
+    actuals = tuple(a for a in tracker.actuals if a.period_end <= as_of)
+    updates = tuple(u for u in tracker.updates if u.date <= as_of)
+    if len(actuals) == len(tracker.actuals) and len(updates) == len(tracker.updates):
+        return tracker
+    return replace(tracker, actuals=actuals, updates=updates)
+
+
 def score(tracker: Tracker, as_of: dt.date | None = None) -> Scorecard:
-    """Score every KPI and action of a tracker on one As Of date."""
+    """Score every KPI and action of a tracker on one As Of date.
+
+    The Scorecard's tracker is the tracker as it stood on that date (see
+    as_it_stood), so reports built from it never see a later row.
+    """
     when = resolve_as_of(tracker, as_of)
+    tracker = as_it_stood(tracker, when)
     by_kpi: dict[str, list[Actual]] = defaultdict(list)
     for a in tracker.actuals:
         by_kpi[a.kpi_id].append(a)

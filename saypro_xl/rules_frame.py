@@ -17,7 +17,7 @@ from .model import Direction, Frequency, KpiStatus, TargetType, Tracker, Trend
 from .rules import RATIO_DIGITS, STABLE_SLOPE_SHARE, STALE_AFTER_DAYS
 
 KPI_COLUMNS = ["kpi_id", "target", "latest_actual", "latest_period_end", "gap", "gap_pct", "status", "trend",
-               "watch", "stale"]
+               "watch", "stale", "progress"]
 
 
 def tracker_frames(tracker: Tracker) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -76,7 +76,9 @@ def score_kpis_frame(
     target = target.mask(obj["target_type"] == TargetType.CHANGE.value, baseline + value)
     target = target.astype(float)  # NA -> NaN for vector arithmetic
 
-    ordered = actuals.sort_values(["kpi_id", "period_end", "row"], kind="stable")
+    # As Of is a cut-off: later actuals did not exist on that day.
+    counted = actuals[actuals["period_end"] <= pd.Timestamp(as_of)]
+    ordered = counted.sort_values(["kpi_id", "period_end", "row"], kind="stable")
     latest = ordered.groupby("kpi_id", sort=False).tail(1).set_index("kpi_id")
     # reindex, not map: map of an empty Series gives a datetime dtype in pandas 3
     latest_actual = pd.Series(latest["actual"].reindex(obj["kpi_id"]).to_numpy(dtype=float), index=obj.index)
@@ -116,6 +118,9 @@ def score_kpis_frame(
     cutoff = pd.Timestamp(as_of) - pd.to_timedelta(stale_days, unit="D")
     stale = latest_end.notna() & (latest_end < cutoff)
 
+    planned = target - baseline.astype(float)
+    progress = ((latest_actual - baseline.astype(float)) / planned.where(planned != 0)).round(RATIO_DIGITS)
+
     return pd.DataFrame(
         {
             "kpi_id": obj["kpi_id"],
@@ -128,6 +133,7 @@ def score_kpis_frame(
             "trend": pd.Series(trend, index=obj.index, dtype=object).where(trend != "", None),
             "watch": (status == KpiStatus.ON_TRACK.value) & (trend == Trend.DECLINING.value),
             "stale": stale.astype(bool),
+            "progress": progress,
         },
         columns=KPI_COLUMNS,
     )

@@ -148,7 +148,8 @@ def _newest_row(table: str, id_header: str, date_header: str, value_header: str,
     bottom-most row of that date, exactly as rules.actuals_in_order / newest_update do.
     """
     ids, dates, values = f"{table}[{id_header}]", f"{table}[{date_header}]", f"{table}[{value_header}]"
-    match = f"({ids}={key})*ISNUMBER({dates})"
+    # As Of is a cut-off: records dated after it do not count (rules.score_kpi / score_action).
+    match = f"({ids}={key})*ISNUMBER({dates})*(INT({dates})<={AS_OF_NAME})"
     if value_header != date_header:
         match += f"*ISNUMBER({values})"
     return f"MOD(SUMPRODUCT(MAX({match}*(INT({dates})*{ROW_KEY}+ROW({dates})))),{ROW_KEY})"
@@ -183,6 +184,11 @@ def objective_formulas() -> dict[str, str]:
             f'IF({direction}="{Direction.LOWER}",{target}-{latest},"")))'
         ),
         "Gap %": f'=IF({gap}="","",IF({target}=0,"",{gap}/ABS({target})))',
+        # Rounded as rules.progress rounds, so both engines show the same share.
+        "Progress": (
+            f'=IF(OR({latest}="",{target}="",NOT(ISNUMBER({baseline}))),"",'
+            f'IF({target}={baseline},"",ROUND(({latest}-{baseline})/({target}-{baseline}),10)))'
+        ),
         "Status": (
             f'=IF({kpi}="","",IF({gap}="","{KpiStatus.NO_DATA}",IF({gap}>=0,"{KpiStatus.ON_TRACK}",'
             f'IF({target}=0,"{KpiStatus.OFF_TRACK}",'
@@ -266,7 +272,7 @@ def _record_rows(tracker: Tracker, card: Scorecard) -> dict[str, list[dict[str, 
             "Target Type": _choice(o.target_type), "Target Value": o.target_value,
             "Target": k.target, "Tolerance %": o.tolerance_pct, "Frequency": _choice(o.frequency),
             "Owner": o.owner, "Latest Actual": k.latest_actual, "Gap": k.gap, "Gap %": k.gap_pct,
-            "Status": k.status.value, "Trend": _choice(k.trend),
+            "Progress": k.progress, "Status": k.status.value, "Trend": _choice(k.trend),
         })
     actuals = [{"KPI ID": a.kpi_id, "Period End": a.period_end, "Actual": a.actual,
                 "Source": a.source, "Comment": a.comment} for a in tracker.actuals]

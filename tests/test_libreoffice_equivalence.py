@@ -56,7 +56,8 @@ def _col(sheet: str, header: str) -> int:
 
 def _random_tracker(rng: random.Random) -> Tracker:
     as_of = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
-    date_pool = [as_of - dt.timedelta(days=d) for d in rng.sample(range(0, 90), 5)]
+    # A few days after As Of too: As Of is a cut-off, in the formulas as in the rules.
+    date_pool = [as_of - dt.timedelta(days=d) for d in rng.sample(range(-10, 90), 5)]
     objectives = []
     for n in range(rng.randint(1, 6)):
         target_type = rng.choice(list(TargetType))
@@ -189,7 +190,7 @@ def _mismatches(card: Scorecard, result: dict) -> list[str]:
     for i, k in enumerate(card.kpis, start=1):
         row = objectives[i]
         expected = {"Target": k.target, "Latest Actual": k.latest_actual, "Gap": k.gap,
-                    "Gap %": k.gap_pct, "Status": k.status.value}
+                    "Gap %": k.gap_pct, "Progress": k.progress, "Status": k.status.value}
         for header, want in expected.items():
             got = row[_col(contract.OBJECTIVES_SHEET, header)]
             if not _same(got, _expected_cell(want)):
@@ -243,6 +244,10 @@ def test_random_trackers_recalculated_by_libreoffice_equal_the_rules(tmp_path, m
     assert healths == {"Done", "Cancelled", "Overdue", "Blocked", "Late Start", "Not Started",
                        "At Risk", "On Track"}
     assert any(a.slippage_days for c in cards for a in c.actions)
+    # The cut-off was exercised: rows after As Of exist and were left out on both sides.
+    assert any(a.period_end > c.as_of for c in cards for a in c.tracker.actuals)
+    assert any(u.date > c.as_of for c in cards for u in c.tracker.updates)
+    assert any(k.progress is not None for c in cards for k in c.kpis)
     assert any(k.objective.kpi == "On the line" and k.status.value == "At Risk"
                for c in cards for k in c.kpis)
 

@@ -31,7 +31,7 @@ def trackers(draw):
     for row in range(draw(st.integers(0, 30))):
         actuals.append(Actual(
             kpi_id=f"K{draw(st.integers(0, n))}",  # K{n} has no objective: ignored
-            period_end=AS_OF - dt.timedelta(days=draw(st.integers(0, 120))),
+            period_end=AS_OF - dt.timedelta(days=draw(st.integers(-20, 120))),  # some after As Of: cut off
             actual=draw(st.integers(-50, 200).map(float)),
             row=row + 2,
         ))
@@ -58,4 +58,5 @@ def test_frame_equals_scalar_rules(tracker):
         assert same(k.gap, row.gap) and same(k.gap_pct, row.gap_pct)
         assert row.status == k.status.value
         assert row.trend == (k.trend.value if k.trend else None)
+        assert same(k.progress, row.progress)
         assert (bool(row.watch), bool(row.stale)) == (k.watch, k.stale)

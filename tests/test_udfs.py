@@ -195,18 +195,49 @@ def test_status_table_scores_a_real_tracker_like_the_rules(tracker_file):
     # K1: target 80, latest 70 → gap −10, −12.5 %, Off Track, 75 → 72 → 70 Declining
     # K2: lower is better, target 20 × (1 − 50 %) = 10, latest 10.3 → At Risk within its own 10 %;
     #     two actuals 10.5 → 10.3 fall by 2 % of target a period: Improving
-    assert table[0] == ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend"]
-    assert table[1] == ["K1", 80.0, 70.0, -10.0, -0.125, "Off Track", "Declining"]
+    # Progress: K1 (70 − 60) / (80 − 60) = 0.5; K2 (10.3 − 20) / (10 − 20) = 0.97
+    assert table[0] == ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"]
+    assert table[1] == ["K1", 80.0, 70.0, -10.0, -0.125, "Off Track", "Declining", 0.5]
     assert table[2][:3] == ["K2", 10.0, 10.3]
     assert table[2][3] == pytest.approx(-0.3)
     assert table[2][4] == pytest.approx(-0.03)
-    assert table[2][5:] == ["At Risk", "Improving"]
+    assert table[2][5:7] == ["At Risk", "Improving"]
+    assert table[2][7] == pytest.approx(0.97)
 
     card = rules.score(load_tracker(tracker_file))
     for row, kpi in zip(table[1:], card.kpis):
         assert row[0] == kpi.kpi_id and row[5] == kpi.status_label
         assert row[6] == (kpi.trend.value if kpi.trend else "")
         assert row[3] == pytest.approx(kpi.gap)
+
+
+@pytest.mark.parametrize("baseline, target, actual, expected", [
+    (60, 80, 70, 0.5),  # half the planned rise
+    (20, 10, 12.5, 0.75),  # lower is better: 7.5 of the planned 10 fall, no special case
+    (20, 10, 25, -0.5),  # worse than the baseline: negative
+    (60, 80, 90, 1.5),  # beyond the target
+    (None, 80, 70, ""),  # no baseline
+    (80, 80, 70, ""),  # target = baseline: no planned improvement
+    (60, 80, None, ""),  # no actual
+])
+def test_progress(baseline, target, actual, expected):
+    got = udfs.SAYPRO_PROGRESS(baseline, target, actual)
+    assert got == (pytest.approx(expected) if expected != "" else "")
+
+
+def test_progress_bad_input():
+    assert udfs.SAYPRO_PROGRESS("lots", 80, 70) == '#SAYPRO! baseline must be a number, not "lots"'
+
+
+def test_table_form_ignores_actuals_after_as_of(tracker_file):
+    """As Of is a cut-off: on 2025-03-25 K1's 31 March actual (70) did not exist yet."""
+    table = udfs.SAYPRO_STATUS_TABLE(
+        _range_values(tracker_file, "Objectives"), _range_values(tracker_file, "Actuals"),
+        dt.datetime(2025, 3, 25), 5.0, 3.0)
+    # K1 latest = 72 (28 Feb): gap −8, −10 %, Off Track; 75 → 72 falls 3 = 3.75 % of 80: Declining;
+    # progress (72 − 60) / 20 = 0.6. K2 latest = 10.5 (21 Mar): 5 % behind, within its 10 %: At Risk.
+    assert table[1] == ["K1", 80.0, 72.0, -8.0, -0.1, "Off Track", "Declining", 0.6]
+    assert table[2][2] == 10.5 and table[2][5] == "At Risk" and table[2][6] == ""
 
 
 def test_status_table_marks_stale_and_watch_like_the_status_column(tracker_file):
@@ -278,7 +309,7 @@ def test_pareto_reports_a_bad_row():
 def test_every_function_has_wizard_help():
     functions = udfs.saypro_functions()
     assert sorted(functions) == [
-        "SAYPRO_GAP", "SAYPRO_GAP_PCT", "SAYPRO_HEALTH", "SAYPRO_PARETO",
+        "SAYPRO_GAP", "SAYPRO_GAP_PCT", "SAYPRO_HEALTH", "SAYPRO_PARETO", "SAYPRO_PROGRESS",
         "SAYPRO_STATUS", "SAYPRO_STATUS_TABLE", "SAYPRO_TARGET", "SAYPRO_TREND",
     ]
     for name, function in functions.items():
@@ -316,10 +347,11 @@ def test_xlwings_generator_writes_a_wrapper_for_each_function():
             "objectives_range_with_headers, actuals_range_with_headers, "
             "Optional as_of, Optional tolerance_pct, Optional trend_periods"
         ),
+        "SAYPRO_PROGRESS": "baseline, target, actual",
         "SAYPRO_TARGET": "target_type, target_value, Optional baseline",
         "SAYPRO_TREND": "direction, target, actuals_range",
     }
-    assert text.count("End Function") == 8
+    assert text.count("End Function") == 9
     assert 'XLPy.CallUDF("saypro_xl.excel.udfs", "SAYPRO_GAP", Array(direction, target, actual), ThisWorkbook' in text
 
 
@@ -342,7 +374,7 @@ def test_table_forms_on_the_template_tables_agree_with_the_native_cached_values(
     assert [row[0] for row in table[1:]] == ["K1", "K2"]
     for row in table[1:]:
         cached = native[row[0]]
-        for name in ("Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend"):
+        for name in ("Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"):
             assert row[table[0].index(name)] == pytest.approx(cached[header.index(name)]), (row[0], name)
     pareto = udfs.SAYPRO_PARETO(_range_values(path, "Causes"))
     assert [r[1] for r in pareto[1:]] == ["C1", "C2"]
@@ -372,5 +404,5 @@ def test_function_help_vba_registers_every_function_within_vba_limits():
     assert max(len(line) for line in text.splitlines()) < 1024
     statements = text.split("Application.MacroOptions")[1:]
     assert all(s.count(" _\n") <= 24 for s in statements)  # VBA's line-continuation limit
-    assert 'Description:="Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend."' in text
+    assert 'Description:="Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress."' in text
     assert '"The Causes table (or some of its rows) with its header row, e.g. tblCauses[#All].")' in text

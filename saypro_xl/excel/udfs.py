@@ -36,7 +36,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 on Excel's (Lotus) 
 DEFAULT_TOLERANCE_PCT = 5.0
 DEFAULT_TREND_PERIODS = 3
 
-STATUS_TABLE_HEADER = ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend"]
+# Columns are only ever added at the end: sheets index into the spilled table.
+STATUS_TABLE_HEADER = ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"]
 PARETO_HEADER = ["Rank", "Cause ID", "Weight", "Share", "Cumulative", "Vital Few"]
 
 
@@ -357,6 +358,21 @@ def SAYPRO_STATUS(direction, target, actual, tolerance_pct=None):
 
 
 @func(category=CATEGORY)
+@arg("baseline", doc="The Baseline column: where the KPI started; blank gives a blank.")
+@arg("target", doc="The target (see SAYPRO_TARGET); blank gives a blank.")
+@arg("actual", doc="The latest actual; blank gives a blank.")
+def SAYPRO_PROGRESS(baseline, target, actual):
+    """Share of the planned improvement achieved: (actual - baseline) / (target - baseline)."""
+
+    def compute():
+        start = _number(baseline, "baseline")
+        goal = _number(target, "target")
+        return _excel_value(rules.progress(start, goal, _number(actual, "actual")))
+
+    return _guarded(compute)
+
+
+@func(category=CATEGORY)
 @arg("direction", doc="Higher is better or Lower is better.")
 @arg("target", doc="The target; the slope is judged relative to it.")
 @arg("actuals_range", doc="The recent actuals, oldest first (e.g. the last 3); blanks are skipped.")
@@ -477,7 +493,7 @@ def _text_id(value) -> str:
 def SAYPRO_STATUS_TABLE(
     objectives_range_with_headers, actuals_range_with_headers, as_of=None, tolerance_pct=None, trend_periods=None
 ):
-    """Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend."""
+    """Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress."""
 
     def compute():
         when = _date(as_of, "as_of") or dt.date.today()
@@ -499,6 +515,7 @@ def SAYPRO_STATUS_TABLE(
                     _excel_value(kpi.gap_pct),
                     kpi.status_label,
                     kpi.trend.value if kpi.trend else "",
+                    _excel_value(kpi.progress),
                 ]
             )
         return table
