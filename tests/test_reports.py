@@ -122,7 +122,12 @@ def test_findings_flags_gaps_without_cause_and_causes_without_action(card):
     assert book.table("gaps_without_cause").column_values("KPI ID") == ["PAT-01"]
     assert book.table("causes_without_action").column_values("Cause ID") == ["C-L2"]
     steps = book.sheet("Findings").texts()
-    assert "Approve or reject the 2 actions pending approval: A-03, A-06." in steps
+    # Next steps name what they are about, not bare IDs.
+    assert ("Approve or reject the 2 actions waiting for approval: A-03 Train clerks on invoice checks; "
+            "A-06 Ticketing tool for complaints.") in steps
+    assert "Confirm the root cause of Complaint resolution time (Patient Services)." in steps
+    assert ("Propose corrective actions for the causes without one: "
+            "C-L2 Route plans ignore clinic opening hours.") in steps
 
 
 def test_findings_pareto_equals_the_rules(card):
@@ -283,10 +288,10 @@ def test_build_writes_the_four_files(built):
 def test_findings_file_numbers_equal_the_rules(built, card):
     ws = openpyxl.load_workbook(built[1][0])["Findings"]
     for k in card.kpis:
-        # KPI ID | KPI affected (B:C) | Target | Actual | Gap | Gap % | Status | Trend
-        rows = [r for r in _rows_starting_with(ws, k.kpi_id) if r[7] == k.status_label and r[3] == k.target]
+        # KPI ID | KPI affected (B:C) | Target | Actual | Gap | Gap % | Progress | Status | Trend
+        rows = [r for r in _rows_starting_with(ws, k.kpi_id) if r[8] == k.status_label and r[3] == k.target]
         assert rows, k.kpi_id
-        assert same_numbers(rows[0][4:7], [k.latest_actual, k.gap, k.gap_pct]), k.kpi_id
+        assert same_numbers(rows[0][4:8], [k.latest_actual, k.gap, k.gap_pct, k.progress]), k.kpi_id
     gap_pct_cell = next(c for row in ws.iter_rows() for c in row
                         if isinstance(c.value, float) and c.value == pytest.approx(card.kpis[0].gap_pct, rel=1e-14))
     assert gap_pct_cell.number_format == "0.0%"
@@ -367,7 +372,7 @@ def test_pareto_chart_points_at_the_table(built):
     with zipfile.ZipFile(built[1][0]) as z:
         xml = z.read("xl/charts/chart1.xml").decode()
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml
-    assert "Findings!$F$" in xml and "Findings!$H$" in xml  # Weight and Cumulative share columns
+    assert "Findings!$G$" in xml and "Findings!$I$" in xml  # Weight and Cumulative share columns
 
 
 def test_consolidated_pack_names_each_tracker(built, card, older):

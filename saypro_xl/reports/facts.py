@@ -92,8 +92,35 @@ def behind(card: Scorecard) -> list[KpiScore]:
 
 
 def worst_first(kpis: list[KpiScore]) -> list[KpiScore]:
-    """Biggest gap % first (most negative); KPIs without a gap % after, in sheet order."""
-    return sorted(kpis, key=lambda k: (k.gap_pct is None, k.gap_pct if k.gap_pct is not None else 0.0))
+    """Status first (Off Track, At Risk, On Track, No Data), then Gap % (most behind first),
+    then Progress (least achieved first); sheet order breaks ties.
+
+    A KPI with Target 0 has no Gap % but is still behind: it ranks with its status,
+    after those with a Gap %, so it is never dropped from a list of gaps (DESIGN.md).
+    """
+    def key(k: KpiScore) -> tuple:
+        return (STATUS_ORDER.index(k.status),
+                k.gap_pct is None, k.gap_pct if k.gap_pct is not None else 0.0,
+                k.progress is None, k.progress if k.progress is not None else 0.0)
+
+    return sorted(kpis, key=key)
+
+
+def kpi_names(card: Scorecard, kpi_ids: list[str]) -> list[str]:
+    """'Average production delay (Operations)' for each ID, as people name KPIs; the ID when unknown."""
+    known = kpi_by_id(card)
+    return [f"{known[i].objective.kpi} ({department_name(known[i].objective.department)})"
+            if i in known else i for i in kpi_ids]
+
+
+def action_names(actions: list[ActionScore]) -> list[str]:
+    """'CA-06 Launch retargeting campaigns' for each action."""
+    return [f"{a.action_id} {a.action.action}".strip() for a in actions]
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """'1 tracker', '2 trackers', '0 KPIs'."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
 def kpi_label(kpi: KpiScore) -> str:
@@ -129,13 +156,20 @@ def weeks_text(values: list[float]) -> str:
     return f"{number_text(low)}–{number_text(high)} weeks"
 
 
+def progress_text(kpi: KpiScore) -> str:
+    """'36 % of the planned improvement' or '' when Progress is unknown."""
+    if kpi.progress is None:
+        return ""
+    return f"{kpi.progress * 100:.0f} % of the planned improvement"
+
+
 def gap_sentence(kpi: KpiScore) -> str:
     """'On-time delivery (%): 84 against a target of 95 — gap −11 (11.6 % behind), Off Track, Declining.'"""
     if kpi.status is KpiStatus.NO_DATA:
         return f"{kpi_label(kpi)}: no actual recorded yet (target {number_text(kpi.target)})."
     gap = number_text(kpi.gap).replace("-", "−")
     if kpi.gap_pct is None:
-        share = ""
+        share = f" ({progress_text(kpi)} so far)" if kpi.progress is not None and kpi.gap and kpi.gap < 0 else ""
     elif kpi.gap_pct < 0:
         share = f" ({percent_text(-kpi.gap_pct)} behind)"
     else:

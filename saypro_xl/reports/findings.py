@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from .. import rules
-from ..model import KpiStatus, Scorecard
+from ..model import ActionScore, ActionStatus, Approval, Evidence, Fishbone, Health, KpiScore, KpiStatus, Scorecard
 from . import facts as f
 from . import spec as s
 from .names import report_file_name
 
 # The findings sheet is a document on a 9-column grid; tables merge columns to fit it.
-GRID = (11, 20, 20, 13, 12, 12, 12, 17, 13)
+GRID = (14, 20, 20, 13, 12, 12, 12, 15, 13, 12)
 
 ANALYSIS_OBJECTIVES = (
     "Identify performance discrepancies: Highlight areas where actual performance deviates from "
@@ -26,6 +26,9 @@ NEXT_STEPS = (
     "Ongoing Monitoring: Continuously track progress and adjust strategies as necessary to ensure that "
     "performance gaps are successfully closed.",
 )
+
+CONCLUSION_CLOSE = ("Carrying out the corrective actions below on their timelines should close these gaps; "
+                    "weekly progress checks and a monthly look at the KPIs will show whether they work.")
 
 STATUS_RULES = (
     s.ConditionalRule("Status", "Status", '=LEFT({cell},9)="Off Track"', "bad"),
@@ -78,24 +81,57 @@ def status_counts(card: Scorecard) -> list[tuple[str, int]]:
     return counts
 
 
-def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
+def behind_departments(card: Scorecard) -> list[str]:
+    return [d for d in f.departments(card) if any(k.status in f.BEHIND for k in f.kpis_of(card, d))]
+
+
+def no_gap_text(card: Scorecard, kpis: list[KpiScore] | None = None) -> str:
+    """What to say when no KPI is behind target — true for an empty tracker too."""
+    kpis = card.kpis if kpis is None else kpis
+    if not kpis:
+        return "No KPIs are recorded yet."
+    if all(k.status is KpiStatus.NO_DATA for k in kpis):
+        return "No KPI has an actual value yet, so no gap can be measured."
+    return "No KPI is behind target: every KPI with an actual value meets it."
+
+
+def summary_paragraph(card: Scorecard) -> str:
+    """The executive summary in a few sentences, each one true of this scorecard."""
+    org = card.tracker.settings.organisation or "the organisation"
+    if not card.kpis and not card.actions:
+        return (f"The tracker of {org} holds no KPIs or corrective actions as of {f.date_text(card.as_of)}. "
+                "Fill in the Objectives, Actuals and Actions sheets, then build this report again.")
     depts = f.departments(card)
     counts = dict(status_counts(card))
-    behind = f.behind(card)
-    behind_depts = [d for d in depts if any(k.status in f.BEHIND for k in f.kpis_of(card, d))]
-    org = card.tracker.settings.organisation or "the organisation"
-    text = (
-        f"This report presents the findings of the performance gap analysis of {org} as of "
-        f"{f.date_text(card.as_of)}. It covers {len(card.kpis)} KPIs in {len(depts)} "
-        f"department{'s' if len(depts) != 1 else ''} ({f.listing(depts) or 'none'}): "
-        f"{counts['Off Track']} off track, {counts['At Risk']} at risk, {counts['On Track']} on track "
-        f"and {counts['No Data']} without data. {len(behind_depts)} department"
-        f"{'s are' if len(behind_depts) != 1 else ' is'} behind target"
-        f"{': ' + f.listing(behind_depts) if behind_depts else ''}. "
-        f"{len(card.actions)} corrective actions are proposed or under way; "
-        f"{sum(1 for a in card.actions if a.health.value in ('Overdue', 'Blocked'))} are overdue or blocked."
-    )
-    blocks: list[s.Block] = [s.Text("1. Executive Summary", "heading"), s.Text(text, "paragraph")]
+    behind = behind_departments(card)
+    sentences = [
+        f"Performance gaps of {org} as of {f.date_text(card.as_of)}: {f.plural(len(card.kpis), 'KPI')} in "
+        f"{f.plural(len(depts), 'department')}"
+        + (f" ({f.listing(depts)})" if depts else "") + ".",
+    ]
+    if card.kpis:
+        sentences.append(f"{counts['Off Track']} off track, {counts['At Risk']} at risk, "
+                         f"{counts['On Track']} on track and {counts['No Data']} without data yet.")
+        if behind:
+            sentences.append(f"{f.plural(len(behind), 'department')} behind target: {f.listing(behind)}.")
+        else:
+            sentences.append(no_gap_text(card))
+    done = sum(1 for a in card.actions if a.status is ActionStatus.DONE)
+    cancelled = sum(1 for a in card.actions if a.status is ActionStatus.CANCELLED)
+    open_ = f.open_actions(card)
+    late = sum(1 for a in open_ if a.health in (Health.OVERDUE, Health.BLOCKED))
+    if card.actions:
+        closed = [f"{done} done"] + ([f"{cancelled} cancelled"] if cancelled else [])
+        sentences.append(f"Of {f.plural(len(card.actions), 'corrective action')}, {len(open_)} "
+                         f"{'is' if len(open_) == 1 else 'are'} open and {' and '.join(closed)}; "
+                         f"{late} of the open ones {'is' if late == 1 else 'are'} overdue or blocked.")
+    else:
+        sentences.append("No corrective action is recorded yet.")
+    return " ".join(sentences)
+
+
+def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
+    blocks: list[s.Block] = [s.Text("1. Executive Summary", "heading"), s.Text(summary_paragraph(card), "paragraph")]
 
     blocks.append(s.Text("KPIs by status", "subheading"))
     blocks.append(s.Table(
@@ -107,39 +143,51 @@ def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
 
     blocks.append(s.Text("Departments behind target", "subheading"))
     rows = []
-    for d in behind_depts:
+    for d in behind_departments(card):
         mine = f.worst_first([k for k in f.kpis_of(card, d) if k.status in f.BEHIND])
         worst = mine[0]
-        rows.append((d, len(mine), sum(1 for k in f.kpis_of(card, d)), f.kpi_label(worst), worst.gap_pct))
+        rows.append((d, len(mine), len(f.kpis_of(card, d)), f.kpi_label(worst), worst.status.value,
+                     worst.gap_pct, worst.progress))
     blocks.append(s.Table(
         prefix + "departments_behind",
         (s.Column("Department", span=2), s.Column("KPIs behind", "integer"), s.Column("KPIs", "integer"),
-         s.Column("Biggest gap", span=3), s.Column("Gap %", "percent")),
-        tuple(rows), empty_text="No department is behind target.",
+         s.Column("Furthest behind", span=3), s.Column("Status"), s.Column("Gap %", "percent"),
+         s.Column("Progress", "percent")),
+        tuple(rows), rules=STATUS_RULES, empty_text=no_gap_text(card),
     ))
 
-    blocks.append(s.Text("Biggest gaps", "subheading"))
-    blocks.append(s.Table(
-        prefix + "biggest_gaps",
-        (s.Column("Department", span=2), s.Column("KPI", span=2), s.Column("Target", "number"),
-         s.Column("Actual", "number"), s.Column("Gap", "number"), s.Column("Gap %", "percent"),
-         s.Column("Status")),
-        tuple((k.objective.department, f.kpi_label(k), k.target, k.latest_actual, k.gap, k.gap_pct,
-               k.status_label) for k in f.worst_first(behind)[:5]),
-        rules=STATUS_RULES, empty_text="Every KPI with data is on target.",
-    ))
+    blocks.append(s.Text("KPIs behind target, biggest gap first", "subheading"))
+    blocks.append(gaps_table(card, prefix + "biggest_gaps"))
 
     blocks.append(s.Text("Top causes", "subheading"))
     top = [p for p in f.pareto_items(card) if p.weight > 0][:5]
     blocks.append(s.Table(
         prefix + "top_causes",
         (s.Column("Cause ID"), s.Column("Cause", span=3), s.Column("KPI"), s.Column("Department", span=2),
-         s.Column("Weight", "number"), s.Column("Share", "percent")),
+         s.Column("Fishbone"), s.Column("Weight", "number"), s.Column("Share", "percent")),
         tuple((p.cause.cause_id, p.cause.description, p.cause.kpi_id, f.department_of_kpi(card, p.cause.kpi_id),
-               p.weight, p.share) for p in top),
+               _choice(p.cause.fishbone), p.weight, p.share) for p in top),
         empty_text="No weighted causes recorded.",
     ))
     return blocks
+
+
+def gaps_table(card: Scorecard, key: str) -> s.Table:
+    """Every KPI behind target, Target 0 included (no Gap %, but a Gap and a Progress)."""
+    behind = f.worst_first(f.behind(card))
+    return s.Table(
+        key,
+        (s.Column("Department", span=2), s.Column("KPI", span=2), s.Column("Target", "number"),
+         s.Column("Actual", "number"), s.Column("Gap", "number"), s.Column("Gap %", "percent"),
+         s.Column("Progress", "percent"), s.Column("Status")),
+        tuple((f.department_name(k.objective.department), f.kpi_label(k), k.target, k.latest_actual, k.gap,
+               k.gap_pct, k.progress, k.status_label) for k in behind),
+        rules=STATUS_RULES, empty_text=no_gap_text(card),
+    )
+
+
+def _choice(value) -> str:
+    return value.value if value is not None else ""
 
 
 def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
@@ -155,38 +203,48 @@ def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
         if behind:
             blocks.append(s.Text("Performance gap: " + f.listing([f.gap_sentence(k) for k in behind], " "), "paragraph"))
         else:
-            blocks.append(s.Text("Performance gap: none — every KPI with data is on target.", "paragraph"))
+            blocks.append(s.Text("Performance gap: none. " + no_gap_text(card, kpis), "paragraph"))
         blocks.append(s.Table(
             f"{key}_kpis",
             (s.Column("KPI ID"), s.Column("KPI affected", span=2), s.Column("Target", "number"),
              s.Column("Actual", "number"), s.Column("Gap", "number"), s.Column("Gap %", "percent"),
-             s.Column("Status"), s.Column("Trend")),
-            tuple((k.kpi_id, f.kpi_label(k), k.target, k.latest_actual, k.gap, k.gap_pct, k.status_label,
-                   k.trend.value if k.trend else "") for k in kpis),
+             s.Column("Progress", "percent"), s.Column("Status"), s.Column("Trend")),
+            tuple((k.kpi_id, f.kpi_label(k), k.target, k.latest_actual, k.gap, k.gap_pct, k.progress,
+                   k.status_label, k.trend.value if k.trend else "") for k in kpis),
             rules=STATUS_RULES, empty_text="No KPIs recorded for this department.",
         ))
         causes = f.causes_of(card, [k.kpi_id for k in kpis])
-        blocks.append(s.Text("Root causes (5 whys) and impact", "note"))
+        blocks.append(s.Text("Root causes (5 whys), fishbone category, evidence and impact", "note"))
         blocks.append(s.Table(
             f"{key}_causes",
-            (s.Column("Cause ID"), s.Column("Root cause", span=2), s.Column("Category"),
-             s.Column("Why chain (5 whys)", span=3), s.Column("Impact"), s.Column("Confirmed")),
-            tuple((c.cause_id, c.description, c.category.value if c.category else "",
-                   " → ".join(c.whys), c.impact, f.yes_no(c.confirmed)) for c in causes),
+            (s.Column("Cause ID"), s.Column("Root cause", span=2), s.Column("Category"), s.Column("Fishbone"),
+             s.Column("Why chain (5 whys)", span=2), s.Column("Impact"), s.Column("Evidence"),
+             s.Column("Confirmed")),
+            tuple((c.cause_id, c.description, _choice(c.category), _choice(c.fishbone), " → ".join(c.whys),
+                   c.impact, _choice(c.evidence), f.yes_no(c.confirmed)) for c in causes),
             empty_text="No root causes recorded yet.",
         ))
         actions = f.actions_of(card, dept)
         blocks.append(s.Text("Proposed corrective actions", "note"))
         blocks.append(s.Table(
             f"{key}_actions",
-            (s.Column("Action ID"), s.Column("Corrective action", span=2), s.Column("Owner"),
-             s.Column("Start", "date"), s.Column("Timeline (weeks)", "weeks"), s.Column("Due", "date"),
-             s.Column("Approved"), s.Column("Health")),
-            tuple((a.action_id, a.action.action, a.action.owner, a.action.start_date, a.action.timeline_weeks,
-                   a.due_date, a.action.approved.value if a.action.approved else "Pending", a.health.value)
-                  for a in actions),
+            (s.Column("Action ID"), s.Column("Corrective action", span=2), s.Column("Strategy"),
+             s.Column("Owner"), s.Column("Start", "date"), s.Column("Timeline (weeks)", "weeks"),
+             s.Column("Due", "date"), s.Column("Approved"), s.Column("Health")),
+            tuple((a.action_id, a.action.action, _choice(a.action.strategy), a.action.owner, a.action.start_date,
+                   a.action.timeline_weeks, a.due_date, a.action.approved.value if a.action.approved else "Pending",
+                   a.health.value) for a in actions),
             rules=HEALTH_RULES, empty_text="No corrective action proposed yet.",
         ))
+        planned = [a for a in actions if a.action.resources_needed or a.action.expected_outcome]
+        if planned:
+            blocks.append(s.Text("Resources needed and expected outcomes", "note"))
+            blocks.append(s.Table(
+                f"{key}_resources",
+                (s.Column("Action ID"), s.Column("Resources needed", span=4), s.Column("Expected outcome", span=5)),
+                tuple((a.action_id, a.action.resources_needed or "None stated", a.action.expected_outcome)
+                      for a in planned),
+            ))
     return blocks
 
 
@@ -210,11 +268,34 @@ def _summary_table(card: Scorecard, prefix: str) -> list[s.Block]:
     return [
         s.PageBreak(),
         s.Text("4. Summary of Findings and Corrective Actions", "heading"),
-        s.Table(prefix + "summary",
-                (s.Column("Department"), s.Column("Key Gap", span=3),
-                 s.Column("Proposed Corrective Actions", span=4), s.Column("Timeline")),
-                tuple(summary_rows(card)), empty_text="No departments recorded."),
+        summary_table(card, prefix + "summary"),
     ]
+
+
+def summary_table(card: Scorecard, key: str) -> s.Table:
+    return s.Table(key,
+                   (s.Column("Department"), s.Column("Key Gap", span=3),
+                    s.Column("Proposed Corrective Actions", span=5), s.Column("Timeline")),
+                   tuple(summary_rows(card)), empty_text="No departments recorded.")
+
+
+def resources_to_approve(card: Scorecard) -> list[ActionScore]:
+    """Open actions that name resources: what leadership is asked to allocate, pending approval first."""
+    found = [a for a in f.open_actions(card) if a.action.resources_needed]
+    return sorted(found, key=lambda a: (a.action.approved is Approval.YES, a.action.row))
+
+
+def resources_table(card: Scorecard, key: str) -> s.Table:
+    return s.Table(
+        key,
+        (s.Column("Action ID"), s.Column("Action", span=3), s.Column("Department"), s.Column("Owner"),
+         s.Column("Resources needed", span=3), s.Column("Approved")),
+        tuple((a.action_id, a.action.action, f.action_department(card, a), a.action.owner,
+               a.action.resources_needed, a.action.approved.value if a.action.approved else "Pending")
+              for a in resources_to_approve(card)),
+        rules=(s.ConditionalRule("Approved", "Approved", '={cell}<>"Yes"', "warn"),),
+        empty_text="No open action asks for resources.",
+    )
 
 
 def _flagged(card: Scorecard, prefix: str) -> list[s.Block]:
@@ -222,20 +303,26 @@ def _flagged(card: Scorecard, prefix: str) -> list[s.Block]:
     no_action = rules.causes_without_action(card.tracker)
     return [
         s.Text("5. Flagged for Attention", "heading"),
+        s.Text("Resources to allocate before the actions can run (open actions that name them):", "subheading"),
+        resources_table(card, prefix + "resources"),
         s.Text("Gaps with no confirmed root cause — diagnose before acting:", "subheading"),
         s.Table(prefix + "gaps_without_cause",
                 (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department", span=2),
-                 s.Column("Status", span=2), s.Column("Gap %", "percent"), s.Column("Causes logged", "integer")),
-                tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.status_label, k.gap_pct,
-                       len(f.causes_of(card, [k.kpi_id]))) for k in no_cause),
-                rules=STATUS_RULES, empty_text="None: every gap has a confirmed cause."),
+                 s.Column("Status", span=2), s.Column("Gap %", "percent"), s.Column("Progress", "percent"),
+                 s.Column("Causes logged", "integer")),
+                tuple((k.kpi_id, f.kpi_label(k), f.department_name(k.objective.department), k.status_label,
+                       k.gap_pct, k.progress, len(f.causes_of(card, [k.kpi_id]))) for k in no_cause),
+                rules=STATUS_RULES,
+                empty_text=("None: every gap has a confirmed cause." if f.behind(card) else no_gap_text(card))),
         s.Text("Causes with no corrective action — propose an action or close the cause:", "subheading"),
         s.Table(prefix + "causes_without_action",
                 (s.Column("Cause ID"), s.Column("Cause", span=3), s.Column("KPI"),
-                 s.Column("Department", span=2), s.Column("Confirmed"), s.Column("Weight", "number")),
+                 s.Column("Department", span=2), s.Column("Fishbone"), s.Column("Confirmed"),
+                 s.Column("Weight", "number")),
                 tuple((c.cause_id, c.description, c.kpi_id, f.department_of_kpi(card, c.kpi_id),
-                       f.yes_no(c.confirmed), c.weight) for c in no_action),
-                empty_text="None: every cause has at least one action."),
+                       _choice(c.fishbone), f.yes_no(c.confirmed), c.weight) for c in no_action),
+                empty_text=("None: every cause has at least one action." if card.tracker.causes
+                            else "No causes recorded.")),
     ]
 
 
@@ -244,10 +331,10 @@ def pareto_table(card: Scorecard, key: str) -> s.Table:
     return s.Table(
         key,
         (s.Column("Rank", "integer"), s.Column("Cause ID"), s.Column("Cause", span=2), s.Column("KPI"),
-         s.Column("Weight", "number"), s.Column("Share", "percent"), s.Column("Cumulative share", "percent"),
-         s.Column("Vital few")),
-        tuple((i + 1, p.cause.cause_id, p.cause.description, p.cause.kpi_id, p.weight, p.share,
-               p.cumulative_share, f.yes_no(p.vital_few)) for i, p in enumerate(items)),
+         s.Column("Fishbone"), s.Column("Weight", "number"), s.Column("Share", "percent"),
+         s.Column("Cumulative share", "percent"), s.Column("Vital few")),
+        tuple((i + 1, p.cause.cause_id, p.cause.description, p.cause.kpi_id, _choice(p.cause.fishbone), p.weight,
+               p.share, p.cumulative_share, f.yes_no(p.vital_few)) for i, p in enumerate(items)),
         rules=(s.ConditionalRule("Rank", "Vital few", '={col:Vital few}="Yes"', "warn"),),
         empty_text="No causes recorded.",
     )
@@ -263,39 +350,107 @@ def pareto_chart(key: str, title: str = "Pareto of root causes") -> s.Chart:
     )
 
 
+# The vital few mean something only when they are few: past half of the weighted
+# causes, the weight is spread and no small group explains most of it.
+CONCENTRATED_SHARE = 0.5
+
+
+def pareto_reading(card: Scorecard) -> str:
+    """One sentence on what the Pareto says, true whether or not a vital few exists."""
+    weighted = [p for p in f.pareto_items(card) if p.weight > 0]
+    if not card.tracker.causes:
+        return "No root causes are recorded yet."
+    if not weighted:
+        return "No cause has a weight yet: give each cause a Weight to rank them."
+    vital = [p for p in weighted if p.vital_few]
+    if len(weighted) < 3:
+        return (f"Only {f.plural(len(weighted), 'weighted cause')}: too few to single out a vital few; "
+                "each needs its own action.")
+    if len(vital) > CONCENTRATED_SHARE * len(weighted):
+        return (f"The causes weigh about equally: it takes {len(vital)} of the {len(weighted)} weighted causes "
+                f"to reach {int(rules.VITAL_FEW_SHARE * 100)} % of the weight, so no small group explains most "
+                "of the gaps; work on them side by side.")
+    return (f"A vital few stand out: {len(vital)} of the {len(weighted)} weighted causes "
+            f"({f.listing([p.cause.cause_id for p in vital])}) carry {int(rules.VITAL_FEW_SHARE * 100)} % or more "
+            "of the weight (highlighted); corrective effort there pays most.")
+
+
+def fishbone_rows(card: Scorecard) -> list[tuple]:
+    """Fishbone category | Causes | Confirmed | Weight | Share | Evidence | Departments."""
+    causes = card.tracker.causes
+    total = sum(max(c.weight or 0.0, 0.0) for c in causes)
+    rows = []
+    for bone in [*Fishbone, None]:
+        mine = [c for c in causes if c.fishbone is bone]
+        if not mine:
+            continue
+        weight = sum(max(c.weight or 0.0, 0.0) for c in mine)
+        evidence = [(e.value, sum(1 for c in mine if c.evidence is e)) for e in Evidence]
+        unstated = sum(1 for c in mine if c.evidence is None)
+        evidence_text = ", ".join(f"{name} {n}" for name, n in evidence if n)
+        if unstated:
+            evidence_text += (", " if evidence_text else "") + f"none stated {unstated}"
+        depts = list(dict.fromkeys(f.department_of_kpi(card, c.kpi_id) for c in mine))
+        rows.append((bone.value if bone else "Not classified", len(mine), sum(1 for c in mine if c.confirmed),
+                     weight, weight / total if total else None, evidence_text, f.listing(depts)))
+    return rows
+
+
+def fishbone_table(card: Scorecard, key: str) -> s.Table:
+    return s.Table(
+        key,
+        (s.Column("Fishbone category", span=2), s.Column("Causes", "integer"), s.Column("Confirmed", "integer"),
+         s.Column("Weight", "number"), s.Column("Share of weight", "percent"), s.Column("Evidence", span=2),
+         s.Column("Departments", span=2)),
+        tuple(fishbone_rows(card)), empty_text="No causes recorded.",
+    )
+
+
 def _pareto(card: Scorecard, prefix: str) -> list[s.Block]:
     key = prefix + "pareto"
     return [
         s.PageBreak(),
-        s.Text("6. Pareto of Root Causes", "heading"),
-        s.Text(f"Causes ranked by weight; the vital few (highlighted) account for {int(rules.VITAL_FEW_SHARE * 100)} % "
-               "of the total weight and are where corrective effort pays most.", "note"),
+        s.Text("6. Root Causes: Fishbone Categories and Pareto", "heading"),
+        s.Text("Root causes by fishbone category, with the evidence behind them", "subheading"),
+        fishbone_table(card, prefix + "fishbone"),
+        s.Text("Pareto of root causes", "subheading"),
+        s.Text(pareto_reading(card), "note"),
         pareto_table(card, key),
         pareto_chart(key),
     ]
 
 
-def _conclusion(card: Scorecard) -> list[s.Block]:
-    depts = [d for d in f.departments(card) if any(k.status in f.BEHIND for k in f.kpis_of(card, d))]
-    off = sum(1 for k in card.kpis if k.status is KpiStatus.OFF_TRACK)
-    text = (
-        ("The performance gap analysis has identified underperformance in " + f.listing(depts) + ". "
-         if depts else "No department is currently behind target. ")
-        + f"{off} KPI{'s are' if off != 1 else ' is'} off track. By implementing the recommended corrective "
-        "actions within their timelines, the gaps can be closed and operations aligned with strategic "
-        "objectives. Regular progress monitoring and periodic assessments will be essential to ensure "
-        "the effectiveness of these actions."
-    )
+def next_steps(card: Scorecard) -> list[str]:
+    """The fixed next steps, then the ones this scorecard calls for, naming KPIs and actions."""
     steps = list(NEXT_STEPS)
     pending = f.pending_approval(card)
     if pending:
-        steps.append(f"Approve or reject the {len(pending)} action{'s' if len(pending) != 1 else ''} pending "
-                     f"approval: {f.listing([a.action_id for a in pending])}.")
+        steps.append(f"Approve or reject the {f.plural(len(pending), 'action')} waiting for approval: "
+                     f"{f.listing(f.action_names(pending), '; ')}.")
     no_cause = rules.gaps_without_confirmed_cause(card)
     if no_cause:
-        steps.append("Confirm the root cause of " + f.listing([k.kpi_id for k in no_cause]) + ".")
+        steps.append("Confirm the root cause of " + f.listing(f.kpi_names(card, [k.kpi_id for k in no_cause]), "; ")
+                     + ".")
     no_action = rules.causes_without_action(card.tracker)
     if no_action:
-        steps.append("Propose corrective actions for causes " + f.listing([c.cause_id for c in no_action]) + ".")
-    return [s.Text("7. Conclusion and Next Steps", "heading"), s.Text(text, "paragraph"),
-            s.Text("Next Steps:", "subheading"), s.Bullets(tuple(steps))]
+        steps.append("Propose corrective actions for the causes without one: "
+                     + f.listing([f"{c.cause_id} {c.description}".strip() for c in no_action], "; ") + ".")
+    return steps
+
+
+def conclusion_text(card: Scorecard) -> str:
+    if not card.kpis:
+        return "No KPIs are recorded yet, so there is nothing to conclude; record objectives and actuals first."
+    depts = behind_departments(card)
+    off = sum(1 for k in card.kpis if k.status is KpiStatus.OFF_TRACK)
+    if not depts:
+        return no_gap_text(card) + " Keep reporting actuals on schedule so a new gap shows early."
+    return (
+        "Performance is below target in " + f.listing(depts) + ". "
+        + f"{f.plural(off, 'KPI')} {'is' if off == 1 else 'are'} off track. " + CONCLUSION_CLOSE
+    )
+
+
+def _conclusion(card: Scorecard) -> list[s.Block]:
+    return [s.Text("7. Conclusion and Next Steps", "heading"), s.Text(conclusion_text(card), "paragraph"),
+            s.Text("Next Steps:", "subheading"), s.Bullets(tuple(next_steps(card)))]
