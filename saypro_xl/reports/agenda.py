@@ -11,9 +11,10 @@ from ..model import ActionScore, Health, KpiScore, Scorecard
 from . import facts as f
 from . import spec as s
 from .changes import changes_since
+from .findings import resources_table
 from .names import MEETING_KINDS, report_file_name
 
-GRID = (9, 13, 24, 22, 19, 12, 13, 24)
+GRID = (9, 13, 24, 20, 19, 12, 11, 13, 22)
 DEFAULT_START = dt.time(9, 0)
 
 # Days until the next meeting of each kind: "due before the next meeting" looks this far ahead.
@@ -54,7 +55,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
                 ("kpis_attention", "gaps_without_cause")),
         Section("Approve corrective actions", 20,
                 "Ensure the actions align with strategic priorities and are achievable within the proposed "
-                "timelines; approve any adjustments or additions.", ("pending_approval",)),
+                "timelines; approve any adjustments or additions.", ("pending_approval", "resources")),
         Section("Assign ownership", 10,
                 "Designate the individual or team responsible for leading and executing each corrective action.",
                 ("ownership", "causes_without_action")),
@@ -97,9 +98,9 @@ CHANGES_SECTION = Section("Changes since last meeting", 10,
                           "slipped due dates and KPIs that changed status.", ("changes",))
 
 ACTION_COLUMNS = (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("Department"),
-                  s.Column("Due", "date"), s.Column("Health"), s.Column("Note"))
+                  s.Column("Due", "date"), s.Column("Health"), s.Column("Note", span=2))
 KPI_COLUMNS = (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department"), s.Column("Owner"),
-               s.Column("Gap %", "percent"), s.Column("Status"), s.Column("Trend"))
+               s.Column("Gap %", "percent"), s.Column("Progress", "percent"), s.Column("Status"), s.Column("Trend"))
 STATUS_RULES = (
     s.ConditionalRule("Status", "Status", '=LEFT({cell},9)="Off Track"', "bad"),
     s.ConditionalRule("Status", "Status", '=LEFT({cell},7)="At Risk"', "warn"),
@@ -150,7 +151,7 @@ def _action_rows(card: Scorecard, actions: list[ActionScore]) -> tuple[tuple, ..
 
 
 def _kpi_rows(kpis: list[KpiScore]) -> tuple[tuple, ...]:
-    return tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.objective.owner, k.gap_pct,
+    return tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.objective.owner, k.gap_pct, k.progress,
                   k.status_label, k.trend.value if k.trend else "") for k in kpis)
 
 
@@ -177,7 +178,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         return [s.Text(f"Compared with the tracker as of {f.date_text(since.as_of if since else None)}", "subheading"),
                 s.Table(p + "changes",
                         (s.Column("Change", span=2), s.Column("ID"), s.Column("Item", span=2), s.Column("Before"),
-                         s.Column("After"), s.Column("Owner")),
+                         s.Column("After", span=2), s.Column("Owner")),
                         tuple((c.kind, c.subject_id, c.subject, c.before, c.after, c.owner) for c in found),
                         empty_text="No changes since the last meeting.")]
 
@@ -185,7 +186,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         return [s.Text("KPI reporting schedule", "subheading"),
                 s.Table(p + "monitoring",
                         (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department"), s.Column("Owner"),
-                         s.Column("Frequency"), s.Column("Latest data", "date"), s.Column("Status")),
+                         s.Column("Frequency"), s.Column("Latest data", "date"), s.Column("Status", span=2)),
                         tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.objective.owner,
                                k.objective.frequency.value, k.latest_period_end, k.status_label) for k in card.kpis),
                         rules=STATUS_RULES, empty_text="No KPIs recorded.")]
@@ -195,7 +196,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         return [s.Text("Milestones to confirm", "subheading"),
                 s.Table(p + "milestones",
                         (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"),
-                         s.Column("Start", "date"), s.Column("Due", "date"), s.Column("Milestones", span=2)),
+                         s.Column("Start", "date"), s.Column("Due", "date"), s.Column("Milestones", span=3)),
                         tuple((a.action_id, a.action.action, a.action.owner, a.action.start_date, a.due_date,
                                a.action.milestones) for a in found),
                         empty_text="No milestones recorded yet: set them in the meeting.")]
@@ -204,14 +205,20 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         return [s.Text("Completed actions and the KPI they target", "subheading"),
                 s.Table(p + "impact",
                         (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("KPI ID"),
-                         s.Column("Gap %", "percent"), s.Column("KPI status"), s.Column("Trend")),
+                         s.Column("Gap %", "percent"), s.Column("Progress", "percent"), s.Column("KPI status"),
+                         s.Column("Trend")),
                         tuple((a.action_id, a.action.action, a.action.owner, a.action.kpi_id,
                                kpi_of[a.action.kpi_id].gap_pct if a.action.kpi_id in kpi_of else None,
+                               kpi_of[a.action.kpi_id].progress if a.action.kpi_id in kpi_of else None,
                                kpi_of[a.action.kpi_id].status_label if a.action.kpi_id in kpi_of else "",
                                (kpi_of[a.action.kpi_id].trend.value
                                 if a.action.kpi_id in kpi_of and kpi_of[a.action.kpi_id].trend else ""))
                               for a in done),
                         empty_text="No action completed yet.")]
+
+    def resources(p: str) -> list[s.Block]:
+        return [s.Text("Resources to approve (open actions that name them; not yet approved first)", "subheading"),
+                resources_table(card, p + "resources")]
 
     def gaps_without_cause(p: str) -> list[s.Block]:
         return kpis("Gaps with no confirmed root cause", "gaps_without_cause",
@@ -222,7 +229,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         return [s.Text("Causes with no corrective action (assign an owner to propose one)", "subheading"),
                 s.Table(p + "causes_without_action",
                         (s.Column("Cause ID"), s.Column("Cause", span=3), s.Column("KPI ID"), s.Column("Department"),
-                         s.Column("Confirmed"), s.Column("Weight", "number")),
+                         s.Column("Confirmed"), s.Column("Weight", "number", span=2)),
                         tuple((c.cause_id, c.description, c.kpi_id, f.department_of_kpi(card, c.kpi_id),
                                f.yes_no(c.confirmed), c.weight) for c in found),
                         empty_text="None: every cause has an action.")]
@@ -243,9 +250,10 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         "overdue_blocked": actions("Overdue, blocked or escalated actions", "overdue_blocked",
                                    overdue_blocked_escalated(card), "No action is overdue, blocked or escalated."),
         "progress": actions("Open actions by owner", "progress", by_owner, "No open actions."),
-        "slipped": actions("Slipped or late-starting actions", "slipped",
+        "slipped": actions("Actions that slipped, started late or fell behind schedule", "slipped",
                            [a for a in open_ if a.slippage_days > 0 or a.health in (Health.LATE_START, Health.AT_RISK)],
-                           "No action has slipped."),
+                           "No action has slipped, started late or fallen behind schedule."),
+        "resources": resources,
         "changes": changes,
         "monitoring": monitoring,
         "milestones": milestones,
@@ -284,7 +292,7 @@ def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | N
         s.Text(f"Meeting Agenda — {TITLES[kind]}", "title"),
         s.Text(" · ".join(p for p in (settings.organisation, f.date_text(when),
                                       f"{boxes[0][0]}–{boxes[-1][1]}") if p), "subtitle"),
-        s.Table(prefix + "details", (s.Column("Meeting", span=2), s.Column("Detail", span=6)), (
+        s.Table(prefix + "details", (s.Column("Meeting", span=2), s.Column("Detail", span=7)), (
             ("Purpose", PURPOSES[kind]),
             ("Date and time", f"{f.date_text(when)}, {boxes[0][0]}–{boxes[-1][1]}"),
             ("Facilitator", facilitator),
@@ -293,7 +301,7 @@ def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | N
         ), header_style="header"),
         s.Text("Agenda", "heading"),
         s.Table(prefix + "agenda",
-                (s.Column("#", "integer"), s.Column("Time"), s.Column("Item", span=3), s.Column("Lead", span=2),
+                (s.Column("#", "integer"), s.Column("Time"), s.Column("Item", span=3), s.Column("Lead", span=3),
                  s.Column("Minutes", "integer")),
                 tuple((i + 1, f"{b[0]}–{b[1]}", sec.title, sec.lead or facilitator, sec.minutes)
                       for i, (sec, b) in enumerate(zip(sections, boxes)))
