@@ -20,7 +20,10 @@ from saypro_xl.model import Scorecard
 from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
 from saypro_xl.reports import REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
 from saypro_xl.rules import score
-from saypro_xl.xlsx import WriteError
+from saypro_xl.xlsx import WriteError, write_error_sentence
+
+# What the user of `saypro-xl batch` can do about an output that cannot be written.
+WRITE_HINT = "choose a folder you can write to with -o"
 
 TRACKER_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -155,8 +158,7 @@ def build_one(
     except WriteError as exc:
         return failed(str(exc))
     except OSError as exc:
-        # exc.filename may be the temporary name; the folder is what the user can act on.
-        return failed(f"Could not write the reports in {out_dir}: {exc.strerror or exc}.")
+        return failed(_write_failure(exc, out_dir))
     except Exception as exc:  # noqa: BLE001 - one tracker's bug must not stop the batch
         return failed(f"Could not build the reports ({type(exc).__name__}: {exc}).")
     return TrackerOutcome(path=path, ok=True, out_dir=out_dir, outputs=tuple(map(Path, outputs))), card
@@ -241,5 +243,12 @@ def _consolidated(cards: list[Scorecard], out_dir: Path) -> tuple[Path | None, s
     except WriteError as exc:
         return None, str(exc)
     except OSError as exc:
-        return None, f"Could not write the consolidated pack in {out_dir}: {exc.strerror or exc}."
+        return None, _write_failure(exc, out_dir)
+
+
+def _write_failure(exc: OSError, out_dir: Path) -> str:
+    """The file and folder that could not be written (never a temporary name), and what to do."""
+    if exc.filename is None:  # not from atomic_path: name the folder the user chose
+        return f"Could not write the reports in {out_dir}: {exc.strerror or exc}; {WRITE_HINT}."
+    return write_error_sentence(exc, WRITE_HINT)
 

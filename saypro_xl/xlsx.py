@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 # Pinned so the same tracker on the same As Of date gives the same file content.
 DOCUMENT_CREATED = dt.datetime(2000, 1, 1)
@@ -42,23 +43,68 @@ def checked(return_code: int, what: str) -> None:
 def atomic_path(final: Path | str) -> Iterator[Path]:
     """Yield a temporary path beside `final`; rename it into place only on success.
 
-    A crash leaves neither a half-written file nor a destroyed previous one.
+    A crash leaves neither a half-written file nor a destroyed previous one. Any OSError on
+    the way (folder not creatable or not writable, disk full, a folder squatting on the name)
+    is raised again as the same kind of OSError whose filename is `final`, never the hidden
+    temporary, and whose strerror says what stood in the way (see `write_error_sentence`).
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path: Path | None = None
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=final.suffix, dir=final.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
         yield tmp_path
         # mkstemp makes the file private (0600); give it the mode a normal save would.
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, final)
+    except FileCreateError as exc:  # xlsxwriter wraps the OSError of its own save
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        raise _naming(final, cause) from exc
+    except OSError as exc:
+        raise _naming(final, exc) from exc
     finally:
-        if tmp_path.exists():
+        if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
+
+
+def _naming(final: Path, cause: OSError) -> OSError:
+    """`cause` again, as the same kind of OSError, about `final` instead of the temporary."""
+    if final.is_dir():
+        reason = "a folder of that name is in the way"
+    else:
+        reason = _obstacle(final.parent) or cause.strerror or str(cause) or type(cause).__name__
+    try:
+        error = type(cause)(cause.errno, reason, str(final))
+    except TypeError:  # an OSError subclass with a constructor of its own
+        error = OSError(cause.errno, reason, str(final))
+    return error
+
+
+def _obstacle(folder: Path) -> str | None:
+    """'x is a file, not a folder' when a file stands where the output folder (or one above it) should be."""
+    for place in (folder, *folder.parents):
+        if place.exists():
+            return None if place.is_dir() else f"{place} is a file, not a folder"
+    return None
+
+
+def write_error_sentence(error: OSError, how: str = "choose a folder you can write to") -> str:
+    """'Could not write Findings_Report_2025-04-25.xlsx in /x/reports: Permission denied; <how>.'
+
+    One sentence for every door: the file and the folder the user asked for, what the
+    operating system said, and what to do.
+    """
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.filename:
+        target = Path(os.fsdecode(error.filename))
+        where = f"{target.name} in {target.parent}"
+    else:
+        where = "the output"
+    return f"Could not write {where}: {reason}; {how}."
 
 
 def new_workbook(path: Path | str, **extra) -> xlsxwriter.Workbook:

@@ -220,9 +220,11 @@ def test_an_unwritable_output_is_one_sentence_per_tracker(trackers, tmp_path):
     result = run_batch([trackers["south"]], blocker, as_of=AS_OF)
     [outcome] = result.outcomes
     assert not outcome.ok
-    # The reason after the colon is the operating system's words (Linux: "Not a directory").
-    assert outcome.error.startswith(f"Could not write the reports in {blocker / 'Clinic_South'}: ")
-    assert outcome.error.endswith(".") and "\n" not in outcome.error
+    # The first report it tried, the folder it was for, what stood in the way and what to do;
+    # never the hidden temporary name.
+    assert outcome.error == (f"Could not write {report_file_name('findings', AS_OF)} in "
+                             f"{blocker / 'Clinic_South'}: {blocker} is a file, not a folder; "
+                             "choose a folder you can write to with -o.")
 
 
 def test_jobs_below_one_is_refused(tmp_path):
@@ -236,8 +238,10 @@ def test_a_consolidated_pack_that_cannot_be_written_is_reported(trackers, tmp_pa
     result = run_batch([trackers["south"]], tmp_path, as_of=AS_OF)
     assert [o.ok for o in result.outcomes] == [True]
     assert result.consolidated_pack is None
-    assert result.consolidated_error.startswith(f"Could not write the consolidated pack in {tmp_path}: ")
-    assert result.consolidated_error.endswith(".") and "\n" not in result.consolidated_error
+    assert result.consolidated_error == (
+        f"Could not write Leadership_Pack_Consolidated_{AS_OF.isoformat()}.xlsx in {tmp_path}: "
+        "a folder of that name is in the way; choose a folder you can write to with -o.")
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
     assert not result.ok
 
 
