@@ -361,7 +361,7 @@ def test_charts_exist_and_nothing_active(built):
         "Findings_Report_2025-05-12.xlsx": 1,
         "Implementation_Timeline_2025-05-12.xlsx": 0,
         "Meeting_Agenda_weekly_2025-05-14.xlsx": 0,
-        "Leadership_Pack_2025-05-12.xlsx": 7,  # 6 dashboard + the findings Pareto
+        "Leadership_Pack_2025-05-12.xlsx": 6,  # the dashboard's; the pack's short findings has no Pareto
         "Leadership_Pack_Consolidated_2025-05-12.xlsx": 1,
     }
     pack_ws = openpyxl.load_workbook(built[1][3])

@@ -50,20 +50,45 @@ def findings_workbook(card: Scorecard) -> s.Workbook:
     )
 
 
-def findings_sheets(card: Scorecard, prefix: str = "") -> tuple[s.Sheet, ...]:
-    """The Findings sheet; `prefix` keeps table keys unique when the pack composes sheets."""
-    blocks: list[s.Block] = []
-    blocks += _title(card)
-    blocks += _executive_summary(card, prefix)
-    blocks += [s.Text("2. Objectives of the Performance Gap Analysis", "heading"),
-               s.Text("The performance gap analysis aimed to:", "paragraph"),
-               s.Bullets(ANALYSIS_OBJECTIVES)]
-    blocks += _detailed_findings(card, prefix)
-    blocks += _summary_table(card, prefix)
-    blocks += _flagged(card, prefix)
-    blocks += _pareto(card, prefix)
-    blocks += _conclusion(card)
+def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> tuple[s.Sheet, ...]:
+    """The Findings sheet; `prefix` keeps table keys unique when the pack composes sheets.
+
+    `detail=False` is the leadership pack's short form: the summary, the decisions
+    asked for and the next steps, without the per-department pages, the analysis
+    objectives or the Pareto (the findings report has them), so the pack reads in minutes.
+    """
+    sections = [_executive_summary(card, prefix)]
+    if detail:
+        sections += [_objectives(card), _detailed_findings(card, prefix)]
+    sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix)]
+    if detail:
+        sections.append(_pareto(card, prefix))
+    sections.append(_conclusion(card))
+    blocks: list[s.Block] = _title(card) + _numbered(sections)
+    if not detail:
+        blocks.append(s.Text(
+            f"Per department — KPIs, root causes with their 5 whys, evidence, actions, resources and expected "
+            f"outcomes — see the findings report, {report_file_name('findings', card.as_of)}.", "note"))
     return (s.Sheet("Findings", GRID, tuple(blocks)),)
+
+
+def _numbered(sections: list[list[s.Block]]) -> list[s.Block]:
+    """Number each section's heading in the order the sections are shown: 1. …, 2. …"""
+    out: list[s.Block] = []
+    n = 0
+    for blocks in sections:
+        for block in blocks:
+            if isinstance(block, s.Text) and block.style == "heading":
+                n += 1
+                block = s.Text(f"{n}. {block.text}", "heading")
+            out.append(block)
+    return out
+
+
+def _objectives(card: Scorecard) -> list[s.Block]:
+    return [s.Text("Objectives of the Performance Gap Analysis", "heading"),
+            s.Text("The performance gap analysis aimed to:", "paragraph"),
+            s.Bullets(ANALYSIS_OBJECTIVES)]
 
 
 def _title(card: Scorecard) -> list[s.Block]:
@@ -131,7 +156,7 @@ def summary_paragraph(card: Scorecard) -> str:
 
 
 def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
-    blocks: list[s.Block] = [s.Text("1. Executive Summary", "heading"), s.Text(summary_paragraph(card), "paragraph")]
+    blocks: list[s.Block] = [s.Text("Executive Summary", "heading"), s.Text(summary_paragraph(card), "paragraph")]
 
     blocks.append(s.Text("KPIs by status", "subheading"))
     blocks.append(s.Table(
@@ -191,7 +216,7 @@ def _choice(value) -> str:
 
 
 def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
-    blocks: list[s.Block] = [s.Text("3. Detailed Findings and Proposed Corrective Actions", "heading")]
+    blocks: list[s.Block] = [s.Text("Detailed Findings and Proposed Corrective Actions", "heading")]
     for n, dept in enumerate(f.departments(card)):
         if n:  # one department per printed page, so a reader can hand each its own page
             blocks.append(s.PageBreak())
@@ -264,10 +289,10 @@ def summary_rows(card: Scorecard) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _summary_table(card: Scorecard, prefix: str) -> list[s.Block]:
+def _summary_table(card: Scorecard, prefix: str, page_break: bool = True) -> list[s.Block]:
     return [
-        s.PageBreak(),
-        s.Text("4. Summary of Findings and Corrective Actions", "heading"),
+        *([s.PageBreak()] if page_break else []),
+        s.Text("Summary of Findings and Corrective Actions", "heading"),
         summary_table(card, prefix + "summary"),
     ]
 
@@ -302,7 +327,7 @@ def _flagged(card: Scorecard, prefix: str) -> list[s.Block]:
     no_cause = rules.gaps_without_confirmed_cause(card)
     no_action = rules.causes_without_action(card.tracker)
     return [
-        s.Text("5. Flagged for Attention", "heading"),
+        s.Text("Flagged for Attention", "heading"),
         s.Text("Resources to allocate before the actions can run (open actions that name them):", "subheading"),
         resources_table(card, prefix + "resources"),
         s.Text("Gaps with no confirmed root cause — diagnose before acting:", "subheading"),
@@ -410,7 +435,7 @@ def _pareto(card: Scorecard, prefix: str) -> list[s.Block]:
     key = prefix + "pareto"
     return [
         s.PageBreak(),
-        s.Text("6. Root Causes: Fishbone Categories and Pareto", "heading"),
+        s.Text("Root Causes: Fishbone Categories and Pareto", "heading"),
         s.Text("Root causes by fishbone category, with the evidence behind them", "subheading"),
         fishbone_table(card, prefix + "fishbone"),
         s.Text("Pareto of root causes", "subheading"),
@@ -452,5 +477,5 @@ def conclusion_text(card: Scorecard) -> str:
 
 
 def _conclusion(card: Scorecard) -> list[s.Block]:
-    return [s.Text("7. Conclusion and Next Steps", "heading"), s.Text(conclusion_text(card), "paragraph"),
+    return [s.Text("Conclusion and Next Steps", "heading"), s.Text(conclusion_text(card), "paragraph"),
             s.Text("Next Steps:", "subheading"), s.Bullets(tuple(next_steps(card)))]

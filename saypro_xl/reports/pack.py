@@ -136,7 +136,7 @@ def pack_workbook(card: Scorecard, meeting: str = "follow-up", since: Scorecard 
         report_file_name("pack", card.as_of),
         "Leadership Pack",
         (dashboard_sheet(card),
-         *findings_sheets(card, prefix="f_"),
+         *findings_sheets(card, prefix="f_", detail=False),
          *timeline_sheets(card, prefix="t_"),
          *agenda_sheets(card, meeting, since, prefix="a_")),
     )
