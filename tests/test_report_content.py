@@ -89,7 +89,7 @@ def test_strategy_resources_and_expected_outcome_reach_the_findings(card):
         ("CA-01", "Adjust strategy"), ("CA-02", "Technology"), ("CA-03", "Training")]
     plans = {r["Action ID"]: r for r in book.table("dept1_resources").records()}
     assert plans["CA-02"]["Resources needed"] == "CRM administrator time"
-    assert plans["CA-02"]["Expected outcome"] == "Leads prioritised by likelihood to convert"
+    assert plans["CA-02"]["Expected outcome of the action"] == "Leads prioritised by likelihood to convert"
     assert plans["CA-01"]["Resources needed"] == "None stated"
 
 

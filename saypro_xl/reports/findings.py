@@ -27,7 +27,7 @@ NEXT_STEPS = (
     "performance gaps are successfully closed.",
 )
 
-CONCLUSION_CLOSE = ("Carrying out the corrective actions below on their timelines should close these gaps; "
+CONCLUSION_CLOSE = ("Carrying out the proposed corrective actions on their timelines should close these gaps; "
                     "weekly progress checks and a monthly look at the KPIs will show whether they work.")
 
 STATUS_RULES = (
@@ -60,10 +60,9 @@ def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> t
     sections = [_executive_summary(card, prefix)]
     if detail:
         sections += [_objectives(card), _detailed_findings(card, prefix)]
-    sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix)]
-    if detail:
+    sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix), _conclusion(card)]
+    if detail:  # last, as DESIGN.md lists it: the evidence behind the conclusion
         sections.append(_pareto(card, prefix))
-    sections.append(_conclusion(card))
     blocks: list[s.Block] = _title(card) + _numbered(sections)
     if not detail:
         blocks.append(s.Text(
@@ -86,7 +85,8 @@ def _numbered(sections: list[list[s.Block]]) -> list[s.Block]:
 
 
 def _objectives(card: Scorecard) -> list[s.Block]:
-    return [s.Text("Objectives of the Performance Gap Analysis", "heading"),
+    return [s.PageBreak(),  # not left as a lone heading at the foot of the summary page
+            s.Text("Objectives of the Performance Gap Analysis", "heading"),
             s.Text("The performance gap analysis aimed to:", "paragraph"),
             s.Bullets(ANALYSIS_OBJECTIVES)]
 
@@ -239,7 +239,6 @@ def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
             rules=STATUS_RULES, empty_text="No KPIs recorded for this department.",
         ))
         causes = f.causes_of(card, [k.kpi_id for k in kpis])
-        blocks.append(s.Text("Root causes (5 whys), fishbone category, evidence and impact", "note"))
         blocks.append(s.Table(
             f"{key}_causes",
             (s.Column("Cause ID"), s.Column("Root cause", span=2), s.Column("Category"), s.Column("Fishbone"),
@@ -250,10 +249,9 @@ def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
             empty_text="No root causes recorded yet.",
         ))
         actions = f.actions_of(card, dept)
-        blocks.append(s.Text("Proposed corrective actions", "note"))
         blocks.append(s.Table(
             f"{key}_actions",
-            (s.Column("Action ID"), s.Column("Corrective action", span=2), s.Column("Strategy"),
+            (s.Column("Action ID"), s.Column("Proposed corrective action", span=2), s.Column("Strategy"),
              s.Column("Owner"), s.Column("Start", "date"), s.Column("Timeline (weeks)", "weeks"),
              s.Column("Due", "date"), s.Column("Approved"), s.Column("Health")),
             tuple((a.action_id, a.action.action, _choice(a.action.strategy), a.action.owner, a.action.start_date,
@@ -263,10 +261,10 @@ def _detailed_findings(card: Scorecard, prefix: str) -> list[s.Block]:
         ))
         planned = [a for a in actions if a.action.resources_needed or a.action.expected_outcome]
         if planned:
-            blocks.append(s.Text("Resources needed and expected outcomes", "note"))
             blocks.append(s.Table(
                 f"{key}_resources",
-                (s.Column("Action ID"), s.Column("Resources needed", span=4), s.Column("Expected outcome", span=5)),
+                (s.Column("Action ID"), s.Column("Resources needed", span=4),
+                 s.Column("Expected outcome of the action", span=5)),
                 tuple((a.action_id, a.action.resources_needed or "None stated", a.action.expected_outcome)
                       for a in planned),
             ))
@@ -313,8 +311,8 @@ def resources_to_approve(card: Scorecard) -> list[ActionScore]:
 def resources_table(card: Scorecard, key: str) -> s.Table:
     return s.Table(
         key,
-        (s.Column("Action ID"), s.Column("Action", span=3), s.Column("Department"), s.Column("Owner"),
-         s.Column("Resources needed", span=3), s.Column("Approved")),
+        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Department", span=2), s.Column("Owner", span=2),
+         s.Column("Resources needed", span=2), s.Column("Approved")),
         tuple((a.action_id, a.action.action, f.action_department(card, a), a.action.owner,
                a.action.resources_needed, a.action.approved.value if a.action.approved else "Pending")
               for a in resources_to_approve(card)),

@@ -61,6 +61,7 @@ KIND_FORMATS: dict[str, dict] = {
 }
 
 DEFAULT_ROW_POINTS = 15.0
+BOLD_WIDTH = 1.1
 LINE_POINTS = 12.75
 COLUMN_PIXELS_PER_CHAR = 7
 ROW_PIXELS = 20
@@ -284,7 +285,9 @@ class _Renderer:
             self._span_write(ws, row, start, column.span, column.header, header_fmt,
                              f"{sheet.name} {table.key} header")
             if table.header_style == "header":
-                header_lines = max(header_lines, lines_needed(column.header, self._width(sheet, start, column.span)))
+                # Headers are bold, about a tenth wider than the regular text lines_needed measures.
+                header_lines = max(header_lines, lines_needed(column.header,
+                                                              self._width(sheet, start, column.span) / BOLD_WIDTH))
         if any(c.header_value is not None for c in table.columns):
             xlsx.checked(ws.set_row(row, 58), f"{sheet.name} header height")
         elif header_lines > 1:
