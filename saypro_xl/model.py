@@ -126,6 +126,40 @@ class Health(_Choice):
     ON_TRACK = "On Track"
 
 
+class Pace(_Choice):
+    """Where the latest actual stands against the expected path to the target."""
+
+    AHEAD = "Ahead"
+    ON_PACE = "On Pace"
+    BEHIND = "Behind"
+
+
+class Variation(_Choice):
+    """The XmR reading of the latest point (NHS "Making Data Count")."""
+
+    IMPROVEMENT = "Special cause improvement"
+    CONCERN = "Special cause concern"
+    COMMON = "Common cause"
+
+
+class Assurance(_Choice):
+    """Whether the process, as it runs, will meet the target."""
+
+    PASSING = "Consistently passing"
+    FAILING = "Consistently failing"
+    HIT_AND_MISS = "Hit and miss"
+
+
+class Verdict(_Choice):
+    """Did a finished action move its KPI?"""
+
+    EFFECTIVE = "Effective"
+    NO_CLEAR_CHANGE = "No clear change"
+    WORSE = "Worse"
+    TOO_EARLY = "Too early"
+    NO_BASELINE = "No data before"
+
+
 class Severity(_Choice):
     ERROR = "error"
     WARNING = "warning"
@@ -164,6 +198,8 @@ class Objective:
     frequency: Frequency = Frequency.MONTHLY
     owner: str = ""
     row: int = 0  # Excel row number, for messages
+    baseline_date: dt.date | None = None  # optional: where the expected path starts
+    target_date: dt.date | None = None  # optional: when the target is due
 
 
 @dataclass(frozen=True)
@@ -265,6 +301,27 @@ class Tracker:
 
 
 @dataclass(frozen=True)
+class Projection:
+    """Where the least-squares line through the last actuals reaches the target."""
+
+    projected_date: dt.date | None  # None: target met, not improving, or too few points
+    text: str  # one short sentence: "on course: 12 Jun 2025", "not at this rate", "target met"
+    on_course: bool | None = None  # None without a Target Date or a projected date
+    days_late: int | None = None  # projected date − Target Date when late
+
+
+@dataclass(frozen=True)
+class ProcessLimits:
+    """XmR natural process limits of a KPI's actuals up to As Of."""
+
+    mean: float
+    mean_moving_range: float
+    lower: float
+    upper: float
+    points: int
+
+
+@dataclass(frozen=True)
 class KpiScore:
     """What the rules say of one KPI on the As Of date."""
 
@@ -282,6 +339,14 @@ class KpiScore:
     # Share of the planned improvement achieved: (actual − baseline) / (target − baseline).
     # None without a baseline, an actual, or when target = baseline. 1.0 = target reached.
     progress: float | None = None
+    # Will we make it? (DESIGN.md, rules part two); None where the rule gives a blank.
+    expected: float | None = None  # the expected path's value on the latest actual's date
+    pace: Pace | None = None
+    projection: Projection | None = None
+    limits: ProcessLimits | None = None
+    variation: Variation | None = None
+    special_cause: str = ""  # which test fired: "outside the limits", "run of 7 above the mean"…
+    assurance: Assurance | None = None
 
     @property
     def kpi_id(self) -> str:
@@ -306,10 +371,25 @@ class ActionScore:
     slippage_days: int  # due_date - original_due, 0 when not typed over
     health: Health
     last_update: dt.date | None
+    effectiveness: "Effectiveness | None" = None  # Done actions with a KPI only
 
     @property
     def action_id(self) -> str:
         return self.action.action_id
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    """Before and after a finished action, on its KPI (DESIGN.md, rules part two)."""
+
+    verdict: Verdict
+    completed: dt.date
+    before_mean: float | None
+    after_mean: float | None
+    change: float | None  # direction-aware: positive = better
+    threshold: float | None
+    before_points: int
+    after_points: int
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,26 @@ from .model import (
     ActionScore,
     ActionStatus,
     Actual,
+    Assurance,
     Cause,
     Direction,
+    Effectiveness,
     Frequency,
     Health,
     KpiScore,
     KpiStatus,
     Objective,
+    Pace,
     ParetoItem,
+    ProcessLimits,
+    Projection,
     Scorecard,
     TargetType,
     Tracker,
     Trend,
     Update,
+    Variation,
+    Verdict,
 )
 
 STABLE_SLOPE_SHARE = 0.01  # under 1 % of |target| per period counts as Stable
@@ -165,6 +172,12 @@ def score_kpi(
     status = kpi_status(objective.direction, tgt, actual, tolerance)
     recent = [a.actual for a in mine[-trend_periods:]] if trend_periods >= 1 else []
     kpi_trend = trend(objective.direction, tgt, recent)
+    start = path_start(objective, mine)
+    expected = None
+    if start is not None and latest is not None and tgt is not None and objective.target_date is not None:
+        expected = expected_value(start[0], start[1], tgt, objective.target_date, latest.period_end)
+    limits = process_limits([a.actual for a in mine])
+    variation, reason = special_cause(objective.direction, [a.actual for a in mine], limits) if limits else (None, "")
     return KpiScore(
         objective=objective,
         target=tgt,
@@ -178,6 +191,14 @@ def score_kpi(
         stale=is_stale(objective.frequency, latest.period_end if latest else None, as_of),
         tolerance_pct=tolerance,
         progress=progress(objective.baseline, tgt, actual),
+        expected=expected,
+        pace=pace(objective.direction, tgt, start[0] if start else None, expected, actual, tolerance),
+        projection=projection(objective.direction, tgt, objective.target_date,
+                              mine[-trend_periods:] if trend_periods >= 1 else []),
+        limits=limits,
+        variation=variation,
+        special_cause=reason,
+        assurance=assurance(objective.direction, tgt, limits),
     )
 
 
@@ -327,7 +348,24 @@ def score(tracker: Tracker, as_of: dt.date | None = None) -> Scorecard:
         for o in tracker.objectives
     )
     actions = tuple(score_action(a, by_action.get(a.action_id, ()), when) for a in tracker.actions)
+    first_kpi: dict[str, KpiScore] = {}
+    for k in kpis:
+        first_kpi.setdefault(k.kpi_id, k)
+    actions = tuple(_judged(a, first_kpi, by_kpi, by_action, settings.trend_periods) for a in actions)
     return Scorecard(tracker=tracker, as_of=when, kpis=kpis, actions=actions)
+
+
+def _judged(score_: ActionScore, kpis: dict[str, KpiScore], by_kpi: dict[str, list[Actual]],
+            by_action: dict[str, list[Update]], periods: int) -> ActionScore:
+    """The action with its effectiveness when it is Done and has a KPI (first KPI of that ID)."""
+    if score_.status is not ActionStatus.DONE:
+        return score_
+    kpi = kpis.get(score_.action.kpi_id)
+    if kpi is None:
+        return score_
+    found = effectiveness(score_, kpi.objective, kpi.target, actuals_in_order(by_kpi.get(kpi.kpi_id, ())),
+                          by_action.get(score_.action_id, ()), max(periods, 1), kpi.tolerance_pct)
+    return replace(score_, effectiveness=found)
 
 
 def gaps_without_confirmed_cause(card: Scorecard) -> list[KpiScore]:
@@ -343,3 +381,200 @@ def causes_without_action(tracker: Tracker) -> list[Cause]:
     """Causes that no corrective action addresses: a finding."""
     addressed = {a.cause_id for a in tracker.actions if a.cause_id}
     return [c for c in tracker.causes if c.cause_id not in addressed]
+
+
+# ------------------------------------------------- rules, part two: will we make it?
+
+PROCESS_LIMIT_SIGMAS = 2.66  # XmR: mean ± 2.66 × mean moving range
+MIN_XMR_POINTS = 12
+RUN_LENGTH = 7  # points on one side of the mean, or rising / falling, for a special cause
+EFFECTIVE_SHARE = 0.10  # of the planned improvement |Target − Baseline|
+
+
+def _better(direction: Direction, difference: float) -> float:
+    """A difference turned direction-aware: positive always means better."""
+    return difference if direction is Direction.HIGHER else -difference
+
+
+def path_start(objective: Objective, actuals_oldest_first: Sequence[Actual]) -> tuple[float, dt.date] | None:
+    """Start of the expected path: Baseline (else the first actual) on Baseline Date (else its Period End)."""
+    first = actuals_oldest_first[0] if actuals_oldest_first else None
+    value = objective.baseline if objective.baseline is not None else (first.actual if first else None)
+    day = objective.baseline_date or (first.period_end if first else None)
+    if value is None or day is None:
+        return None
+    return value, day
+
+
+def expected_value(start_value: float, start_date: dt.date, target_: float, target_date: dt.date,
+                   day: dt.date) -> float:
+    """Where the straight path from the start to the target stands on `day` (flat after the Target Date)."""
+    span = (target_date - start_date).days
+    share = 1.0 if span <= 0 else min(max((day - start_date).days / span, 0.0), 1.0)
+    return start_value + (target_ - start_value) * share
+
+
+def pace(direction: Direction, target_: float | None, start_value: float | None, expected: float | None,
+         actual: float | None, tolerance_pct: float) -> Pace | None:
+    """Ahead / On Pace / Behind the expected path, with a band of tolerance % of the planned change."""
+    if None in (target_, start_value, expected, actual) or target_ == start_value:
+        return None
+    band = round(tolerance_pct / 100 * abs(target_ - start_value), RATIO_DIGITS)
+    lead = round(_better(direction, actual - expected), RATIO_DIGITS)
+    if lead > band:
+        return Pace.AHEAD
+    if lead < -band:
+        return Pace.BEHIND
+    return Pace.ON_PACE
+
+
+def _line(points: Sequence[Actual]) -> tuple[float, float, float] | None:
+    """Least-squares (slope per day, mean day, mean value) of value against Period End."""
+    xs = [p.period_end.toordinal() for p in points]
+    ys = [p.actual for p in points]
+    n = len(points)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    return slope, mean_x, mean_y
+
+
+def projection(direction: Direction, target_: float | None, target_date: dt.date | None,
+               recent: Sequence[Actual]) -> Projection | None:
+    """When the line through the recent actuals (oldest first) reaches the target, judged against Target Date."""
+    if target_ is None or len(recent) < 2:
+        return None
+    if shortfall(direction, target_, recent[-1].actual) <= 0:
+        return Projection(None, "target met")
+    line = _line(recent)
+    if line is None:
+        return None
+    slope, mean_x, mean_y = line
+    if round(_better(direction, slope), 12) <= 0:
+        return Projection(None, "not at this rate")
+    day = math.floor(mean_x + (target_ - mean_y) / slope + 0.5)
+    if not 1 <= day <= dt.date.max.toordinal():
+        return Projection(None, "not at this rate")
+    when = dt.date.fromordinal(day)
+    if target_date is None:
+        return Projection(when, f"reaches the target around {when.isoformat()}")
+    late = (when - target_date).days
+    if late <= 0:
+        return Projection(when, f"on course: reaches the target around {when.isoformat()}", True)
+    return Projection(when, f"late by {late} days: reaches the target around {when.isoformat()}", False, late)
+
+
+def process_limits(values: Sequence[float]) -> ProcessLimits | None:
+    """XmR limits over all the values: mean ± 2.66 × mean moving range; None under 12 points."""
+    if len(values) < MIN_XMR_POINTS:
+        return None
+    mean = sum(values) / len(values)
+    moving = [abs(b - a) for a, b in zip(values, values[1:])]
+    mr = sum(moving) / len(moving)
+    return ProcessLimits(mean, mr, mean - PROCESS_LIMIT_SIGMAS * mr, mean + PROCESS_LIMIT_SIGMAS * mr, len(values))
+
+
+def _run_from_end(flags: Sequence[int]) -> tuple[int, int]:
+    """(sign, length) of the run of equal non-zero signs that ends the sequence."""
+    if not flags or flags[-1] == 0:
+        return 0, 0
+    length = 0
+    for flag in reversed(flags):
+        if flag != flags[-1]:
+            break
+        length += 1
+    return flags[-1], length
+
+
+def special_cause(direction: Direction, values: Sequence[float], limits: ProcessLimits) -> tuple[Variation, str]:
+    """The NHS 'Making Data Count' reading of the latest point; the first test that fires wins.
+
+    A point exactly on the mean breaks a run on one side; an unchanged value breaks a rising
+    or falling run.
+    """
+    latest = values[-1]
+    side = 0
+    reason = ""
+    if latest > limits.upper or latest < limits.lower:
+        side, reason = (1 if latest > limits.upper else -1), "outside the process limits"
+    if not side:
+        sign, length = _run_from_end([(v > limits.mean) - (v < limits.mean) for v in values])
+        if length >= RUN_LENGTH:
+            side, reason = sign, f"{length} points in a row {'above' if sign > 0 else 'below'} the mean"
+    if not side:
+        steps = [(b > a) - (b < a) for a, b in zip(values, values[1:])]
+        sign, length = _run_from_end(steps)
+        if length + 1 >= RUN_LENGTH:
+            side, reason = sign, f"{length + 1} points in a row {'rising' if sign > 0 else 'falling'}"
+    if not side:
+        high = limits.mean + 2 / 3 * (limits.upper - limits.mean)
+        low = limits.mean - 2 / 3 * (limits.mean - limits.lower)
+        last3 = values[-3:]
+        for sign, beyond in ((1, lambda v: v > high), (-1, lambda v: v < low)):
+            if beyond(latest) and sum(1 for v in last3 if beyond(v)) >= 2:
+                side, reason = sign, "2 of the last 3 points near a process limit"
+    if not side:
+        return Variation.COMMON, ""
+    good = side > 0 if direction is Direction.HIGHER else side < 0
+    return (Variation.IMPROVEMENT if good else Variation.CONCERN), reason
+
+
+def assurance(direction: Direction, target_: float | None, limits: ProcessLimits | None) -> Assurance | None:
+    """Can the process as it runs meet the target? Compares the target with the process limits."""
+    if target_ is None or limits is None:
+        return None
+    if direction is Direction.HIGHER:
+        if target_ > limits.upper:
+            return Assurance.FAILING
+        if target_ <= limits.lower:
+            return Assurance.PASSING
+    else:
+        if target_ < limits.lower:
+            return Assurance.FAILING
+        if target_ >= limits.upper:
+            return Assurance.PASSING
+    return Assurance.HIT_AND_MISS
+
+
+def completion_date(score: ActionScore, updates: Iterable[Update]) -> dt.date | None:
+    """When a Done action finished: the newest update that set it Done, else Last Update, else Due Date."""
+    done = [u for u in updates if u.action_id == score.action_id and u.status is ActionStatus.DONE]
+    if done:
+        return max(done, key=lambda u: (u.date, u.row)).date
+    return score.action.last_update or score.due_date
+
+
+def effectiveness(score: ActionScore, objective: Objective, target_: float | None,
+                  actuals_oldest_first: Sequence[Actual], updates: Iterable[Update],
+                  periods: int, tolerance_pct: float) -> Effectiveness | None:
+    """Did a finished action move its KPI? Mean of N actuals after completion against N before the start."""
+    if score.status is not ActionStatus.DONE or target_ is None:
+        return None
+    completed = completion_date(score, updates)
+    if completed is None:
+        return None
+    start = score.action.start_date or completed
+    before = [a.actual for a in actuals_oldest_first if a.period_end < start][-periods:]
+    after = [a.actual for a in actuals_oldest_first if a.period_end > completed][:periods]
+    if objective.baseline is not None:
+        threshold = EFFECTIVE_SHARE * abs(target_ - objective.baseline)
+    else:
+        threshold = tolerance_pct / 100 * abs(target_)
+    before_mean = sum(before) / len(before) if before else None
+    after_mean = sum(after) / len(after) if after else None
+    if not before or len(after) < periods:
+        verdict = Verdict.NO_BASELINE if not before else Verdict.TOO_EARLY
+        return Effectiveness(verdict, completed, before_mean, after_mean, None, threshold, len(before), len(after))
+    change = round(_better(objective.direction, after_mean - before_mean), RATIO_DIGITS)
+    bar = round(threshold, RATIO_DIGITS)
+    if bar == 0:  # nothing planned to move: any real change in the right direction counts
+        verdict = Verdict.EFFECTIVE if change > 0 else Verdict.WORSE if change < 0 else Verdict.NO_CLEAR_CHANGE
+    elif change >= bar:
+        verdict = Verdict.EFFECTIVE
+    elif change <= -bar:
+        verdict = Verdict.WORSE
+    else:
+        verdict = Verdict.NO_CLEAR_CHANGE
+    return Effectiveness(verdict, completed, before_mean, after_mean, change, threshold, len(before), len(after))
