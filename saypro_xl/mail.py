@@ -8,6 +8,8 @@ or in a file (it comes only from an environment variable).
 from __future__ import annotations
 
 import email.policy
+import html
+import json
 import getpass
 import ipaddress
 import os
@@ -17,6 +19,7 @@ import socket
 import ssl
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
@@ -36,31 +39,45 @@ class MailError(Exception):
     """The message could not be built or delivered; the text is one sentence for the user."""
 
 
+class MailInputError(MailError):
+    """What was given cannot be used (attachment, address, subject, server); nothing was sent.
+
+    The command line exits 2 for these, as for any unusable file or wrong argument, and 1
+    for a MailError met while delivering.
+    """
+
+
 # ------------------------------------------------------------------ addresses and headers
+
+
+def _quoted(value: object) -> str:
+    """A value the user typed, as every message shows one: in double quotes, control characters
+    escaped (a line break shows as \\n). File names are never quoted."""
+    return json.dumps(value if isinstance(value, str) else repr(value), ensure_ascii=False)
 
 
 def _refuse_line_breaks(value: str, what: str) -> None:
     # A CR or LF in a header value would let text after it become a header of its own;
     # other control characters (NUL, form feed...) have no business in a header either.
     if any(ord(ch) < 32 and ch != "\t" or ch == "\x7f" for ch in value):
-        raise MailError(
-            f"The {what} {value!r} contains a line break or control character; give it on one line."
+        raise MailInputError(
+            f"The {what} {_quoted(value)} contains a line break or control character; give it on one line."
         )
 
 
 def check_address(address: str, what: str = "address") -> str:
     """Return `address` stripped, or raise MailError if it cannot be a single mail address."""
     if not isinstance(address, str):
-        raise MailError(f"The {what} {address!r} is not text; give an address like name@example.org.")
+        raise MailInputError(f"The {what} {_quoted(address)} is not text; give an address like name@example.org.")
     _refuse_line_breaks(address, what)
     address = address.strip()
     parsed = getaddresses([address])
     if len(parsed) > 1 and ("," in address or ";" in address):
-        raise MailError(f"The {what} {address!r} holds more than one address; give each one separately.")
+        raise MailInputError(f"The {what} {_quoted(address)} holds more than one address; give each one separately.")
     bare = parsed[0][1] if len(parsed) == 1 else ""
     local, at, domain = bare.partition("@")
     if not (local and at and domain) or "@" in domain or any(ch.isspace() for ch in bare):
-        raise MailError(f"The {what} {address!r} is not a mail address; give one like name@example.org.")
+        raise MailInputError(f"The {what} {_quoted(address)} is not a mail address; give one like name@example.org.")
     return address
 
 
@@ -77,45 +94,109 @@ def split_addresses(values: Iterable[str]) -> list[str]:
     return found
 
 
+PACK_NAME = re.compile(r"Leadership_Pack_(?!Consolidated_)", re.I)
+CONSOLIDATED_NAME = re.compile(r"Leadership_Pack_Consolidated_", re.I)
+# The sheets our writers give a pack; a renamed pack is still recognised by them.
+PACK_SHEETS = {"Dashboard", "Findings", "Timeline", "Agenda"}
+CONSOLIDATED_SHEETS = {"Overview", "All KPIs", "All Actions"}
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What a workbook about to be mailed is, in the words the message uses for it."""
+
+    kind: str  # "pack", "consolidated pack" or "workbook"
+    name: str  # the file name
+    external_links: bool = False  # links to other workbooks a recipient may not reach
+
+    @property
+    def phrase(self) -> str:
+        """'Leadership_Pack_2025-04-25.xlsx, the leadership pack (...)' or 'the workbook T.xlsx'."""
+        if self.kind == "pack":
+            return (f"{self.name}, the leadership pack (dashboard, findings, implementation "
+                    "timeline and meeting agenda)")
+        if self.kind == "consolidated pack":
+            return f"{self.name}, the organisation-wide leadership pack (every tracker side by side)"
+        return f"the workbook {self.name}"
+
+
+def describe_attachment(attachment: Path) -> Attached:
+    """Say truthfully what `attachment` is: a leadership pack by its file name
+    (Leadership_Pack_*.xlsx) or its sheets, otherwise just a workbook by its name."""
+    attachment = Path(attachment)
+    sheets, links = _sheets_and_links(attachment)
+    if CONSOLIDATED_NAME.match(attachment.name) or CONSOLIDATED_SHEETS <= sheets:
+        kind = "consolidated pack"
+    elif PACK_NAME.match(attachment.name) or PACK_SHEETS <= sheets:
+        kind = "pack"
+    else:
+        kind = "workbook"
+    return Attached(kind, attachment.name, links)
+
+
+def _sheets_and_links(attachment: Path) -> tuple[set[str], bool]:
+    """Sheet names and whether external-link parts exist; empty when the file cannot be read."""
+    try:
+        with zipfile.ZipFile(attachment) as package:
+            names = package.namelist()
+            workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return set(), False
+    sheets = {html.unescape(m) for m in re.findall(r"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"", workbook)}
+    links = any(n.lower().startswith("xl/externallinks/") for n in names)
+    return sheets, links
+
+
 def default_subject(attachment: Path) -> str:
-    """'Leadership_Pack_2025-04-25.xlsx' -> 'SayPro Leadership Pack – 2025-04-25'."""
+    """The subject naming what is attached.
+
+    'Leadership_Pack_2025-04-25.xlsx' -> 'SayPro Leadership Pack – 2025-04-25'; a pack under
+    another name -> 'SayPro Leadership Pack – pack.xlsx'; any other workbook ->
+    'SayPro workbook Tracker.xlsx'.
+    """
+    attachment = Path(attachment)
+    what = describe_attachment(attachment)
+    if what.kind == "workbook":
+        return f"SayPro workbook {attachment.name}"
+    if not (PACK_NAME.match(attachment.name) or CONSOLIDATED_NAME.match(attachment.name)):
+        title = "Leadership Pack Consolidated" if what.kind == "consolidated pack" else "Leadership Pack"
+        return f"SayPro {title} – {attachment.name}"
     stem = attachment.stem
     date = _ISO_DATE.search(stem)
     title = _ISO_DATE.sub("", stem) if date else stem
-    title = " ".join(re.sub(r"[_\-]+", " ", title).split()) or "Report"
-    if not title.lower().startswith("saypro"):
-        title = f"SayPro {title}"
-    return f"{title} – {date.group(0)}" if date else title
+    title = " ".join(re.sub(r"[_\-]+", " ", title).split())
+    return f"SayPro {title} – {date.group(0)}" if date else f"SayPro {title}"
 
 
 def _default_body(attachment: Path) -> str:
-    return (
-        "Hello,\n\n"
-        f"Attached is {attachment.name}, the performance-gap and corrective-action pack "
-        "(dashboard, findings, implementation timeline and meeting agenda).\n\n"
-        "It is a plain Excel workbook with no macros and no external links: it opens in Excel, "
-        "LibreOffice or a phone's mail app without enabling anything.\n\n"
-        "Sent by saypro-xl.\n"
-    )
+    what = describe_attachment(attachment)
+    if what.external_links:
+        safety = ("It has no macros, so it opens without enabling anything; it links to other "
+                  "workbooks, whose values a recipient may not be able to refresh.")
+    else:
+        safety = ("It is a plain Excel workbook with no macros and no external links: it opens in "
+                  "Excel, LibreOffice or a phone's mail app without enabling anything.")
+    return f"Hello,\n\nAttached is {what.phrase}.\n\n{safety}\n\nSent by saypro-xl.\n"
 
 
 def check_macro_free(attachment: Path) -> None:
     """Refuse a workbook that can carry VBA: by its extension, or by a vbaProject.bin inside."""
     suffix = attachment.suffix.lower()
     if suffix in MACRO_SUFFIXES:
-        raise MailError(
+        raise MailInputError(
             f"{attachment.name} is a macro-capable workbook ({suffix}); "
             "send the macro-free leadership pack (.xlsx) instead."
         )
     if suffix != ".xlsx":
-        raise MailError(f"{attachment.name} is not an .xlsx workbook; send the leadership pack (.xlsx).")
+        raise MailInputError(f"{attachment.name} is not an .xlsx workbook; send a macro-free .xlsx "
+                             "such as the leadership pack.")
     try:
         with zipfile.ZipFile(attachment) as package:
             names = package.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise MailError(f"{attachment.name} is not a readable .xlsx workbook ({exc}).") from None
+        raise MailInputError(f"{attachment.name} is not a readable .xlsx workbook ({exc}).") from None
     if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise MailError(
+        raise MailInputError(
             f"{attachment.name} contains macros (vbaProject.bin) although it is named .xlsx; "
             "send the macro-free leadership pack instead."
         )
@@ -142,16 +223,17 @@ def build_message(
     to_addresses = [check_address(a, "To address") for a in to]
     cc_addresses = [check_address(a, "Cc address") for a in cc]
     if not to_addresses:
-        raise MailError("The message has no recipient; give at least one To address.")
+        raise MailInputError("The message has no recipient; give at least one To address.")
     if sender is not None:
         sender = check_address(sender, "sender address")
     if subject is None:
         subject = default_subject(attachment)
     _refuse_line_breaks(subject, "subject")
     if not subject.strip():
-        raise MailError("The subject is empty; give a subject or leave it out for the default.")
+        raise MailInputError("The subject is empty; give a subject or leave it out for the default.")
     if not attachment.is_file():
-        raise MailError(f"The attachment {attachment} does not exist; build the pack first.")
+        raise MailInputError(f"The attachment {attachment} does not exist; check the path, or build "
+                             "the pack first with `saypro-xl report`.")
     check_macro_free(attachment)
 
     message = EmailMessage()
@@ -178,16 +260,31 @@ def _domain_of(address: str) -> str:
 # ------------------------------------------------------------------ delivery
 
 
-def parse_smtp_target(target: str) -> tuple[str, int]:
-    """'smtp.example.org:587' -> ('smtp.example.org', 587); '[::1]:25' for IPv6."""
-    usage = f"SMTP server {target!r} must be HOST:PORT, e.g. smtp.example.org:587."
-    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([^\s:\[\]]+):(\d+)", target.strip())
+def default_smtp_port(starttls: bool) -> int:
+    """587 (submission, where STARTTLS is offered) with --starttls, else 25 (plain SMTP)."""
+    return 587 if starttls else 25
+
+
+def parse_smtp_target(target: str, default_port: int | None = None) -> tuple[str, int]:
+    """'smtp.example.org:587' -> ('smtp.example.org', 587); '[::1]:25' for IPv6.
+
+    Without a port ('smtp.example.org', '[::1]') the port is `default_port`; when that is
+    None a port is required.
+    """
+    form = "HOST or HOST:PORT" if default_port else "HOST:PORT"
+    usage = f"SMTP server {_quoted(target)} must be {form}, e.g. smtp.example.org:587."
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([^\s:\[\]]+)(?::(\d+))?", target.strip())
     if not match:
-        raise MailError(usage)
+        raise MailInputError(usage)
     host = match.group(1) or match.group(3)
-    port = int(match.group(2) or match.group(4))
+    digits = match.group(2) or match.group(4)
+    if digits is None:
+        if default_port is None:
+            raise MailInputError(usage)
+        return host, default_port
+    port = int(digits)
     if not 1 <= port <= 65535:
-        raise MailError(f"SMTP port {port} is out of range; use a port from 1 to 65535, e.g. 587.")
+        raise MailInputError(f"SMTP port {port} is out of range; use a port from 1 to 65535, e.g. 587.")
     return host, port
 
 
@@ -290,7 +387,7 @@ def send_smtp(
         raise MailError(f"Could not connect to SMTP server {where}: {_reason(exc)}.") from None
     if refused:
         names = ", ".join(sorted(refused))
-        raise MailError(f"SMTP server {where} refused {names}; the other recipients received the pack.")
+        raise MailError(f"SMTP server {where} refused {names}; the other recipients received the message.")
 
 
 def _local_sender() -> str:

@@ -17,6 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from saypro_xl.mail import (
     MailError,
+    MailInputError,
     build_message,
     default_subject,
     parse_smtp_target,
@@ -118,10 +119,14 @@ def attachment_of(parsed) -> tuple[str, str, bytes]:
 
 def test_default_subject_comes_from_the_file_name():
     assert default_subject(Path("Leadership_Pack_2025-04-25.xlsx")) == "SayPro Leadership Pack – 2025-04-25"
-    assert default_subject(Path("SayPro_Consolidated_Pack_2025-05-02.xlsx")) == (
-        "SayPro Consolidated Pack – 2025-05-02"
+    assert default_subject(Path("Leadership_Pack_Consolidated_2025-05-02.xlsx")) == (
+        "SayPro Leadership Pack Consolidated – 2025-05-02"
     )
-    assert default_subject(Path("pack.xlsx")) == "SayPro pack"
+    # Not a pack by its name (and no file to look inside): called what it is, a workbook.
+    assert default_subject(Path("SayPro_Consolidated_Pack_2025-05-02.xlsx")) == (
+        "SayPro workbook SayPro_Consolidated_Pack_2025-05-02.xlsx"
+    )
+    assert default_subject(Path("pack.xlsx")) == "SayPro workbook pack.xlsx"
 
 
 def test_message_has_headers_body_and_the_exact_attachment(pack):
@@ -158,11 +163,11 @@ def test_a_line_break_in_a_header_is_refused(pack, field, kwargs):
 def test_empty_to_and_bad_addresses_are_refused(pack):
     with pytest.raises(MailError, match="^The message has no recipient; give at least one To address.$"):
         build_message(pack, [])
-    with pytest.raises(MailError, match="^The To address 'ceo.saypro.example' is not a mail address"):
+    with pytest.raises(MailError, match='^The To address "ceo.saypro.example" is not a mail address'):
         build_message(pack, ["ceo.saypro.example"])
-    with pytest.raises(MailError, match="^The Cc address 'a b@saypro.example' is not a mail address"):
+    with pytest.raises(MailError, match='^The Cc address "a b@saypro.example" is not a mail address'):
         build_message(pack, ["ceo@saypro.example"], cc=["a b@saypro.example"])
-    with pytest.raises(MailError, match="^The To address 'a@saypro.example, b@saypro.example' holds more"):
+    with pytest.raises(MailError, match='^The To address "a@saypro.example, b@saypro.example" holds more'):
         build_message(pack, ["a@saypro.example, b@saypro.example"])
     with pytest.raises(MailError, match="is not a mail address"):
         build_message(pack, ["a@b@saypro.example"])
@@ -172,7 +177,8 @@ def test_empty_to_and_bad_addresses_are_refused(pack):
 
 
 def test_missing_attachment_is_refused(tmp_path):
-    with pytest.raises(MailError, match="does not exist; build the pack first.$"):
+    with pytest.raises(MailInputError, match=r"Leadership_Pack_2025-04-25.xlsx does not exist; check the path, "
+                                             r"or build the pack first with `saypro-xl report`.$"):
         build_message(tmp_path / "Leadership_Pack_2025-04-25.xlsx", ["ceo@saypro.example"])
 
 
