@@ -3,26 +3,51 @@
 Top floor of the package: it imports the rest, nothing imports it.
 
 Exit codes (also in the README):
-  0  done; for `validate`, the tracker has no errors (warnings may remain)
-  1  the tracker has validation errors, a batch had failures, mail could not be sent,
-     or an output could not be written
-  2  a file cannot be used (missing, not a workbook, encrypted, .xls) or the command line is wrong
+  0    done; for `validate`, the tracker has no errors (warnings may remain)
+  1    the tracker has validation errors, a batch had failures, mail could not be sent,
+       or an output could not be written
+  2    a file cannot be used (missing, not a workbook, encrypted, .xls) or the command line is wrong
+  141  the reader of the output went away (`saypro-xl status T | head -1`): stop quietly,
+       with the code a shell gives a Unix tool stopped by SIGPIPE (128 + 13)
+
+Output: in a terminal, tables are drawn by rich with statuses and health in their RAG
+colours; piped, redirected or with NO_COLOR set, they are plain aligned text for grep and cut.
+Text from the tracker is always printed as text, never read as rich markup.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
+import math
+import os
 import platform
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a tool stopped by SIGPIPE
+
+# JSON numbers carry what a value means, not binary noise: 13.799999999999999 -> 13.8.
+SIGNIFICANT_DIGITS = 10
+
+# RAG colours of the terminal tables (rich styles); plain output has none.
+RED, AMBER, GREEN, GREY = "bold red", "yellow", "green", "dim"
+KPI_STATUS_STYLE = {"Off Track": RED, "At Risk": AMBER, "On Track": GREEN, "No Data": GREY}
+HEALTH_STYLE = {"Overdue": RED, "Blocked": RED, "At Risk": AMBER, "Late Start": AMBER,
+                "On Track": GREEN, "Done": GREEN, "Not Started": GREY, "Cancelled": GREY}
+SEVERITY_STYLE = {"error": RED, "warning": AMBER}
+CHECK_STYLE = {"ok": GREEN, "PROBLEM": RED}
+
+# What the user can do when an output cannot be written, per command (see write_error_sentence).
+HINT_FOLDER = "choose a folder you can write to with -o"
+HINT_DEFAULT = "check the folder and the free disk space, then try again"
 
 
 class CliError(Exception):
@@ -68,10 +93,74 @@ def _load_clean(path: Path):
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Plain aligned columns: a header line, a dashed rule, one line per row (greppable)."""
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def _split(cell: object) -> tuple[str, str | None]:
+    """A table cell is its text, or (text, rich style) to colour it in a terminal."""
+    if isinstance(cell, tuple):
+        text, style = cell
+    else:
+        text, style = cell, None
+    return ("" if text is None else str(text)), style
+
+
+def use_colour(stream) -> bool:
+    """Rich, coloured tables only for a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _console(stream):
+    from rich.console import Console
+
+    # markup/emoji/highlight off: tracker text such as "[red]" or ":smile:" prints as typed.
+    return Console(file=stream, markup=False, emoji=False, highlight=False)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], stream=None,
+                right: Sequence[str] = ()) -> None:
+    """A table on `stream` (stdout): rich with RAG colours in a terminal, else `_table`'s plain text.
+
+    Columns named in `right` (numbers) are right-aligned in the terminal; the plain text keeps
+    every column left-aligned, as scripts have always read it.
+    """
+    stream = stream or sys.stdout
+    if not use_colour(stream):
+        print(_table(headers, [[_split(c)[0] for c in row] for row in rows]), file=stream)
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                  header_style="bold")
+    for header in headers:
+        table.add_column(Text(header), justify="right" if header in right else "left")
+    for row in rows:
+        table.add_row(*(Text(text, style=style or "") for text, style in map(_split, row)))
+    _console(stream).print(table)
+
+
+def json_ready(value):
+    """`value` with every float rounded to SIGNIFICANT_DIGITS (NaN and infinities become null)."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_ready(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def print_json(value) -> None:
+    print(json.dumps(json_ready(value), indent=2))
 
 
 def _num(value: float | None, digits: int = 2) -> str:
@@ -117,15 +206,17 @@ def cmd_validate(args) -> int:
     tracker = _load(args.tracker)
     issues = tracker.issues
     if args.json:
-        print(json.dumps([
+        print_json([
             {"severity": i.severity.value, "sheet": i.sheet, "cell": i.cell,
              "column": i.column, "message": i.message}
             for i in issues
-        ], indent=2))
+        ])
     elif issues:
-        print(_table(["Severity", "Where", "Column", "Problem"],
-                     [[i.severity.value, f"{i.sheet}!{i.cell}" if i.cell else i.sheet, i.column, i.message]
-                      for i in issues]))
+        print_table(["Severity", "Where", "Column", "Problem"],
+                    [[(i.severity.value, SEVERITY_STYLE.get(i.severity.value)),
+                      f"{i.sheet}!{i.cell}" if i.cell else i.sheet, i.column,
+                      (i.message, SEVERITY_STYLE.get(i.severity.value))]
+                     for i in issues])
         print(f"\n{len(tracker.errors)} error(s), {len(tracker.warnings)} warning(s) in {args.tracker.name}")
     else:
         print(f"{args.tracker.name}: no problems found")
@@ -133,13 +224,25 @@ def cmd_validate(args) -> int:
 
 
 def kpi_json(k) -> dict:
+    """One KPI score as JSON: one key per line, so a new score field is a one-line change."""
     o = k.objective
     return {
-        "kpi_id": o.kpi_id, "department": o.department, "kpi": o.kpi, "unit": o.unit,
-        "direction": o.direction.value, "target": k.target, "latest_actual": k.latest_actual,
-        "latest_period_end": _iso(k.latest_period_end), "gap": k.gap, "gap_pct": k.gap_pct,
-        "status": k.status.value, "trend": k.trend.value if k.trend else None,
-        "watch": k.watch, "stale": k.stale, "status_label": k.status_label,
+        "kpi_id": o.kpi_id,
+        "department": o.department,
+        "kpi": o.kpi,
+        "unit": o.unit,
+        "direction": o.direction.value,
+        "target": k.target,
+        "latest_actual": k.latest_actual,
+        "latest_period_end": _iso(k.latest_period_end),
+        "gap": k.gap,
+        "gap_pct": k.gap_pct,
+        "progress": k.progress,  # a fraction: 1.0 = the planned improvement achieved
+        "status": k.status.value,
+        "trend": k.trend.value if k.trend else None,
+        "watch": k.watch,
+        "stale": k.stale,
+        "status_label": k.status_label,
     }
 
 
@@ -163,19 +266,23 @@ def cmd_status(args) -> int:
         print(f"{args.tracker.name}: no KPIs or actions yet; fill the Objectives and Actions sheets.")
         return EXIT_OK
     if args.json:
-        print(json.dumps({"as_of": card.as_of.isoformat(),
-                          "kpis": [kpi_json(k) for k in card.kpis],
-                          "actions": [action_json(a) for a in card.actions]}, indent=2))
+        print_json({"as_of": card.as_of.isoformat(),
+                    "kpis": [kpi_json(k) for k in card.kpis],
+                    "actions": [action_json(a) for a in card.actions]})
     else:
         print(f"{tracker.settings.organisation or args.tracker.name} — status on {card.as_of:%Y-%m-%d}\n")
-        print(_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Status", "Trend"],
-                     [[k.kpi_id, k.objective.department, _num(k.target), _num(k.latest_actual),
-                       _num(k.gap), _pct(k.gap_pct), k.status_label, k.trend or ""] for k in card.kpis]))
+        print_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Status", "Trend"],
+                    [[k.kpi_id, k.objective.department, _num(k.target), _num(k.latest_actual),
+                      _num(k.gap), _pct(k.gap_pct), (k.status_label, KPI_STATUS_STYLE.get(k.status.value)),
+                      k.trend.value if k.trend else ""] for k in card.kpis],
+                    right=("Target", "Latest", "Gap", "Gap %"))
         print()
-        print(_table(["Action", "Department", "Owner", "Due", "Slip", "Status", "% Done", "Health"],
-                     [[a.action_id, a.action.department, a.action.owner, _iso(a.due_date),
-                       f"{a.slippage_days:+d}d" if a.slippage_days else "", a.status,
-                       f"{a.pct_complete:.0f}%", a.health] for a in card.actions]))
+        print_table(["Action", "Department", "Owner", "Due", "Slip", "Status", "% Done", "Health"],
+                    [[a.action_id, a.action.department, a.action.owner, _iso(a.due_date),
+                      f"{a.slippage_days:+d}d" if a.slippage_days else "", a.status.value,
+                      f"{a.pct_complete:.0f}%", (a.health.value, HEALTH_STYLE.get(a.health.value))]
+                     for a in card.actions],
+                    right=("Slip", "% Done"))
     if tracker.errors:
         print(f"\nNote: {len(tracker.errors)} validation error(s); rows with errors were left out "
               f"(run `saypro-xl validate {args.tracker}`).", file=sys.stderr)
@@ -202,20 +309,35 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def progress_bar(stream) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on `stream` (stderr) when it is a terminal; None (no bar) otherwise."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("Building reports"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[name]}", markup=False))  # a tracker's name is never markup
+    with Progress(*columns, console=_console(stream)) as bar:
+        task = bar.add_task("batch", total=None, name="")
+
+        def update(done: int, total: int, name: str) -> None:
+            bar.update(task, total=total, completed=done, name=name)
+
+        yield update
+
+
 def cmd_batch(args) -> int:
     from .batch import run_batch
 
-    def progress(done: int, total: int, name: str) -> None:
-        if not sys.stderr.isatty():
-            return
-        filled = int(30 * done / total) if total else 30
-        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {name[:40]:<40}",
-              end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    result = run_batch(args.paths, args.output, jobs=args.jobs, as_of=args.as_of,
-                       only=args.only, meeting=args.meeting, progress=progress)
+    with progress_bar(sys.stderr) as progress:
+        result = run_batch(args.paths, args.output, jobs=args.jobs, as_of=args.as_of,
+                           only=args.only, meeting=args.meeting, progress=progress)
     if not result.outcomes:
-        raise CliError("No .xlsx or .xlsm trackers found in the paths given.", EXIT_UNUSABLE)
+        raise CliError("No .xlsx or .xlsm trackers found in the paths given; give tracker files "
+                       "or folders that hold them.", EXIT_UNUSABLE)
     failed = [o for o in result.outcomes if not o.ok]
     for outcome in result.outcomes:
         mark = "ok    " if outcome.ok else "FAILED"
@@ -230,17 +352,23 @@ def cmd_batch(args) -> int:
 
 
 def cmd_mail(args) -> int:
-    from .mail import MailError, build_message, parse_smtp_target, save_eml, send_smtp
+    from .mail import (MailError, MailInputError, build_message, default_smtp_port, describe_attachment,
+                       parse_smtp_target, save_eml, send_smtp)
 
     try:
+        # The server is checked before anything is built, so a typo costs nothing.
+        server = parse_smtp_target(args.smtp, default_smtp_port(args.starttls)) if args.smtp else None
         message = build_message(args.pack, to=args.to, cc=args.cc, subject=args.subject,
                                 sender=args.sender)
-        if args.eml:
-            print(f"Wrote {save_eml(message, args.eml)}")
+        what = describe_attachment(args.pack).phrase
+        if server is None:
+            print(f"Wrote {save_eml(message, args.eml)} with {what}")
         else:
-            host, port = parse_smtp_target(args.smtp)
+            host, port = server
             send_smtp(message, host, port, starttls=args.starttls, user=args.user)
-            print(f"Sent {args.pack.name} to {', '.join(args.to + args.cc)} via {host}:{port}")
+            print(f"Sent {what} to {', '.join(args.to + args.cc)} via {host}:{port}")
+    except MailInputError as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
     except MailError as exc:
         raise CliError(str(exc), EXIT_FINDINGS) from None
     return EXIT_OK
@@ -266,16 +394,19 @@ def doctor_lines() -> list[tuple[str, str, bool]]:
         ("Python", f"{platform.python_version()} ({sys.executable})", sys.version_info >= (3, 11)),
         ("saypro_xl", __version__, True),
     ]
-    for package in ("xlwings", "openpyxl", "pandas", "xlsxwriter", "python-calamine"):
+    for package in ("xlwings", "openpyxl", "pandas", "xlsxwriter", "python-calamine", "rich"):
         try:
             rows.append((package, md.version(package), True))
         except md.PackageNotFoundError:
             rows.append((package, "not installed", False))
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     rows.append(("LibreOffice", soffice or "not found (only needed for tests and PDF previews)", True))
-    workbook = Path(__file__).resolve().parent.parent / "workbooks" / "SayPro_Tracker.xlsm"
-    rows.append(_workbook_version_row(workbook))
+    rows.append(_workbook_version_row(DOCTOR_WORKBOOK))
     return rows
+
+
+# The macro-enabled tracker of this checkout, the one whose embedded xlwings doctor compares.
+DOCTOR_WORKBOOK = Path(__file__).resolve().parent.parent / "workbooks" / "SayPro_Tracker.xlsm"
 
 
 def _workbook_version_row(workbook: Path) -> tuple[str, str, bool]:
@@ -283,25 +414,28 @@ def _workbook_version_row(workbook: Path) -> tuple[str, str, bool]:
     import importlib.metadata as md
 
     if not workbook.exists():
-        return ("Workbook xlwings", "no SayPro_Tracker.xlsm beside the package to check", True)
+        return ("Workbook xlwings", f"no workbook at {workbook} to check (a checkout has one; "
+                "build it with `saypro-xl build-workbook`)", True)
     try:
         from .excel.build import xlwings_version_of
 
         embedded = xlwings_version_of(workbook)
     except Exception as exc:  # a check must never crash doctor
-        return ("Workbook xlwings", f"could not read {workbook.name}: {exc}", False)
+        return ("Workbook xlwings", f"could not read {workbook}: {exc}", False)
     installed = md.version("xlwings")
     if embedded is None:
-        return ("Workbook xlwings", f"{workbook.name} has no xlwings module: rebuild with "
+        return ("Workbook xlwings", f"{workbook} has no xlwings module: rebuild with "
                 "`saypro-xl build-workbook`", False)
     ok = embedded == installed
     note = "matches" if ok else f"differs from installed {installed}: rebuild with `saypro-xl build-workbook`"
-    return ("Workbook xlwings", f"{workbook.name} has {embedded} — {note}", ok)
+    return ("Workbook xlwings", f"{workbook} has {embedded} — {note}", ok)
 
 
 def cmd_doctor(args) -> int:
     rows = doctor_lines()
-    print(_table(["Check", "Finding", ""], [[c, f, "ok" if ok else "PROBLEM"] for c, f, ok in rows]))
+    print_table(["Check", "Finding", "Result"],
+                [[c, f, ("ok", CHECK_STYLE["ok"]) if ok else ("PROBLEM", CHECK_STYLE["PROBLEM"])]
+                 for c, f, ok in rows])
     return EXIT_OK if all(ok for _, _, ok in rows) else EXIT_FINDINGS
 
 
@@ -322,11 +456,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saypro-xl",
         description="Performance-gap and corrective-action tracker: create, validate, score and report.",
-        epilog="Exit codes: 0 done; 1 validation errors, batch failures or mail not sent; "
-               "2 unusable file or wrong command line.",
+        epilog="Exit codes: 0 done; 1 validation errors, batch failures, mail not sent or an output not "
+               "written; 2 unusable file or wrong command line; 141 the output was closed early "
+               "(e.g. by head). Tables are coloured in a terminal, plain when piped or with NO_COLOR.",
     )
-    parser.add_argument("--version", action="version", version=f"saypro-xl {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"saypro-xl {__version__}",
+                        help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                help="one of these; `saypro-xl COMMAND --help` lists its options")
+    tracker_help = "the tracker workbook (.xlsx, or the macro-enabled .xlsm)"
+    as_of_help = "the As Of date, YYYY-MM-DD (default: Settings' As Of Date, else today)"
+    only_help = f"comma-separated subset of {','.join(REPORT_KINDS)} (default: all)"
+    meeting_help = "the agenda's meeting kind (default: follow-up)"
 
     p = sub.add_parser("new-tracker", help="write an empty (or sample) tracker workbook",
                        description="Write the tracker workbook of the contract: input tables, "
@@ -334,77 +475,106 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, metavar="PATH", help="the .xlsx file to create")
     p.add_argument("--sample", action="store_true", help="fill it with the SayPro sample scenario")
     p.add_argument("--force", action="store_true", help="replace PATH if it exists")
-    p.set_defaults(func=cmd_new_tracker)
+    p.set_defaults(func=cmd_new_tracker, write_hint="give a PATH in a folder you can write to")
 
     p = sub.add_parser("validate", help="check a tracker and list every problem with its cell",
                        description="Check a tracker against the contract; list each problem with its "
                                    "sheet, cell and fix. Exit 0 clean, 1 errors, 2 unusable file.")
-    p.add_argument("tracker", type=Path, metavar="TRACKER")
+    p.add_argument("tracker", type=Path, metavar="TRACKER", help=tracker_help)
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("status", help="KPI status and action health on a date",
-                       description="Score every KPI (target, gap, status, trend) and action (due, health).")
-    p.add_argument("tracker", type=Path, metavar="TRACKER")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="YYYY-MM-DD (default: Settings' As Of Date, else today)")
-    p.add_argument("--json", action="store_true", help="print KPI and action objects as JSON")
+                       description="Score every KPI (target, gap, progress, status, trend) and action "
+                                   "(due, health). In a terminal statuses and health show in RAG colours.")
+    p.add_argument("tracker", type=Path, metavar="TRACKER", help=tracker_help)
+    p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help)
+    p.add_argument("--json", action="store_true",
+                   help="print KPI and action objects as JSON (numbers to 10 significant digits)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("report", help="write the findings, timeline, agenda and leadership pack workbooks",
                        description="Write the report workbooks of one tracker.")
-    p.add_argument("tracker", type=Path, metavar="TRACKER")
+    p.add_argument("tracker", type=Path, metavar="TRACKER", help=tracker_help)
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help="folder for the reports (default: Settings' Output Folder, else the tracker's folder)")
-    p.add_argument("--as-of", type=_date, metavar="DATE", help="YYYY-MM-DD (default: Settings, else today)")
-    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS",
-                   help=f"comma-separated subset of {','.join(REPORT_KINDS)}")
-    p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help="agenda kind")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help)
+    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS", help=only_help)
+    p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
     p.add_argument("--since", type=Path, metavar="OLDER",
                    help="an older copy of the tracker: adds 'changes since last meeting' to the agenda")
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=cmd_report, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("batch", help="reports for many trackers plus one consolidated pack",
                        description="Build every report for each tracker found (files or folders), one "
                                    "folder per tracker, and an organisation-wide pack. A bad tracker is "
-                                   "reported and skipped; exit 1 if any failed.")
-    p.add_argument("paths", type=Path, nargs="+", metavar="PATH")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+                                   "reported and skipped; exit 1 if any failed. In a terminal a progress "
+                                   "bar runs on stderr.")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH",
+                   help="tracker files, or folders whose .xlsx/.xlsm trackers are all taken (not subfolders)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR",
+                   help="folder for the results: one subfolder per tracker, the consolidated pack at the top")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="parallel processes (default 1)")
-    p.add_argument("--as-of", type=_date, metavar="DATE")
-    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS")
-    p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up")
-    p.set_defaults(func=cmd_batch)
+    p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help.replace("Settings'", "each tracker's"))
+    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS",
+                   help=only_help + "; the consolidated pack needs pack")
+    p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
+    p.set_defaults(func=cmd_batch, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("mail", help="email the leadership pack (SMTP) or save it as .eml",
-                       description="Send a macro-free pack by SMTP, or save the message as .eml. The "
+                       description="Send a macro-free workbook, normally the leadership pack, by SMTP, or "
+                                   "save the message as .eml; the message says what is attached. The "
                                    "SMTP password is read only from the SAYPRO_SMTP_PASSWORD variable.")
-    p.add_argument("pack", type=Path, metavar="PACK")
-    p.add_argument("--to", type=_csv, required=True, metavar="ADDR[,ADDR]")
-    p.add_argument("--cc", type=_csv, default=[], metavar="ADDR[,ADDR]")
-    p.add_argument("--subject")
-    p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address")
+    p.add_argument("pack", type=Path, metavar="PACK",
+                   help="the workbook to attach: the leadership pack, or another macro-free .xlsx")
+    p.add_argument("--to", type=_csv, required=True, metavar="ADDR[,ADDR]", help="recipients")
+    p.add_argument("--cc", type=_csv, default=[], metavar="ADDR[,ADDR]", help="copy recipients")
+    p.add_argument("--subject", help="the subject (default: names what is attached, e.g. "
+                                     "'SayPro Leadership Pack – 2025-04-25')")
+    p.add_argument("--from", dest="sender", metavar="ADDR",
+                   help="sender address (default: the SMTP login if it is an address, else user@host; "
+                        "none in an .eml)")
     how = p.add_mutually_exclusive_group(required=True)
-    how.add_argument("--smtp", metavar="HOST:PORT")
-    how.add_argument("--eml", type=Path, metavar="OUT.eml")
+    how.add_argument("--smtp", metavar="HOST[:PORT]",
+                     help="send through this SMTP server; the port defaults to 587 with --starttls, else 25")
+    how.add_argument("--eml", type=Path, metavar="OUT.eml", help="save the message to this file instead")
     p.add_argument("--starttls", action="store_true", help="upgrade the SMTP connection with STARTTLS")
     p.add_argument("--user", help="SMTP login; the password comes from SAYPRO_SMTP_PASSWORD")
-    p.set_defaults(func=cmd_mail)
+    p.set_defaults(func=cmd_mail, write_hint="give an --eml path in a folder you can write to")
 
     p = sub.add_parser("build-workbook", help="build the macro-enabled tracker (.xlsm) from source",
                        description="Build the .xlsm: template sheets, Home buttons, xlwings.conf, the VBA "
                                    "project (xlwings module, UDF wrappers, macros/) and the SayPro ribbon.")
-    p.add_argument("-o", "--output", type=Path, default=Path("workbooks/SayPro_Tracker.xlsm"), metavar="PATH")
+    p.add_argument("-o", "--output", type=Path, default=Path("workbooks/SayPro_Tracker.xlsm"), metavar="PATH",
+                   help="the .xlsm file to write (default: workbooks/SayPro_Tracker.xlsm)")
     p.add_argument("--sample", action="store_true", help="fill it with the sample scenario")
-    p.set_defaults(func=cmd_build_workbook)
+    p.set_defaults(func=cmd_build_workbook, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("doctor", help="versions, LibreOffice, and the workbook's xlwings version",
                        description="Report Python, package and xlwings versions, whether LibreOffice is "
-                                   "found, and whether the workbook's embedded xlwings version matches.")
+                                   "found, and whether the workbook's embedded xlwings version matches "
+                                   "(naming the workbook checked).")
     p.set_defaults(func=cmd_doctor)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code. Output cut short by its reader ends quietly with 141."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a pipe closed early fails here rather than at interpreter exit
+    except BrokenPipeError:
+        # The Python documentation's recipe: point stdout at devnull so the flush at
+        # shutdown does not fail a second time and print "Exception ignored ...".
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
@@ -416,9 +586,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"saypro-xl: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        raise
     except OSError as exc:  # an output folder not writable, a disk full...
-        where = exc.filename or "the output"
-        print(f"saypro-xl: could not write {where}: {exc.strerror or exc}", file=sys.stderr)
+        from .xlsx import write_error_sentence
+
+        print(f"saypro-xl: {write_error_sentence(exc, getattr(args, 'write_hint', HINT_DEFAULT))}",
+              file=sys.stderr)
         return EXIT_FINDINGS
     except KeyboardInterrupt:
         print("saypro-xl: interrupted", file=sys.stderr)
