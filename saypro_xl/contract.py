@@ -30,6 +30,9 @@ class Column:
     computed: bool = False  # a formula in the template; never trusted on read
     choices: tuple[str, ...] = ()
     width: float = 14
+    # Added after trackers were in use: a sheet without this header still reads
+    # cleanly (no warning), the column counts as blank.
+    optional: bool = False
 
 
 def _choice(header: str, enum, required: bool = False, width: float = 16) -> Column:
@@ -70,8 +73,10 @@ OBJECTIVES = (
     Column("Unit", width=10),
     _choice("Direction", Direction, required=True, width=18),
     Column("Baseline", "number"),
+    Column("Baseline Date", "date", width=12, optional=True),
     _choice("Target Type", TargetType, required=True, width=22),
     Column("Target Value", "number", required=True),
+    Column("Target Date", "date", width=12, optional=True),
     Column("Target", "number", computed=True),
     Column("Tolerance %", "number", width=12),
     _choice("Frequency", Frequency, required=True, width=12),
@@ -83,6 +88,7 @@ OBJECTIVES = (
     Column("Progress", "percent", computed=True, width=10),
     Column("Status", computed=True),
     Column("Trend", computed=True, width=12),
+    Column("Pace", computed=True, width=10),
 )
 
 ACTUALS = (

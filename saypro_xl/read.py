@@ -729,7 +729,7 @@ def _open_sheet(source: RowSource, name: str, columns: tuple[Column, ...], issue
     used = [c for c, v in enumerate(grid[sheet.header_row]) if v is not None]
     where = cell_ref(sheet.header_row, max(used) + 1)  # the first free cell right of the headers
     for column in columns:
-        if column.computed or normalise_header(column.header) in sheet.columns:
+        if column.computed or column.optional or normalise_header(column.header) in sheet.columns:
             continue
         if column.required:
             missing_required = True
@@ -782,8 +782,14 @@ def _read_objectives(opened, issues: _Issues) -> tuple[list[Objective], _Ids]:
         kpi = row.text("KPI", required=True)
         direction = row.choice("Direction", Direction, required=True)
         baseline = row.number("Baseline")
+        baseline_date = row.date("Baseline Date")
         target_type = row.choice("Target Type", TargetType, required=True)
         target_value = row.number("Target Value", required=True)
+        target_date = row.date("Target Date")
+        if baseline_date and target_date and target_date <= baseline_date:
+            row.flag("Target Date", f"Target Date {target_date.isoformat()} is not after Baseline Date "
+                                    f"{baseline_date.isoformat()}; put the target date later (pace needs "
+                                    "a path from baseline to target)", False, Severity.WARNING)
         tolerance = row.tolerance("Tolerance %")
         frequency = row.choice("Frequency", Frequency, required=True)
         if target_type in (TargetType.PCT_CHANGE, TargetType.CHANGE) and baseline is None \
@@ -797,6 +803,7 @@ def _read_objectives(opened, issues: _Issues) -> tuple[list[Objective], _Ids]:
             direction=direction, baseline=baseline, target_type=target_type,
             target_value=target_value, tolerance_pct=tolerance, frequency=frequency,
             owner=row.text("Owner"), row=row.excel_row,
+            baseline_date=baseline_date, target_date=target_date,
         ))
     return records, ids
 

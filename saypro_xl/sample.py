@@ -10,6 +10,7 @@ on every run.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from .model import (
     Action,
@@ -77,6 +78,16 @@ OBJECTIVES = (
               None, MONTHLY, "HR Manager"),
     Objective("EER-02", PEOPLE, "Employee engagement score", "score /100", HIGHER, 62.0, PCT, 10.0,
               None, MONTHLY, "HR Manager"),
+)
+
+# Weekly KPIs start from the week before the first weekly figure and are due by the end of
+# May, when the 1–4 week actions have had a month to show; monthly KPIs from the year end to
+# the end of June, two monthly reviews later.
+_WEEKLY_PATH, _MONTHLY_PATH = (D(2025, 3, 21), D(2025, 5, 30)), (D(2024, 12, 31), D(2025, 6, 30))
+OBJECTIVES = tuple(
+    replace(o, baseline_date=path[0], target_date=path[1])
+    for o in OBJECTIVES
+    for path in [_WEEKLY_PATH if o.frequency is WEEKLY else _MONTHLY_PATH]
 )
 
 WEEKS = (D(2025, 3, 28), D(2025, 4, 4), D(2025, 4, 11), D(2025, 4, 18))

@@ -129,6 +129,8 @@ COMPUTED_NOTES = {
     "Due Date": "Calculated: Start Date + 7 × Timeline (weeks). Type a date over it to move the "
                 "deadline; the difference is reported as slippage.",
     "Trend": "Filled in by SayPro tools (Python) from the last actuals; no spreadsheet formula.",
+    "Pace": "Ahead, On Pace or Behind the straight path from Baseline to Target by the Target Date. "
+            "Filled in by SayPro tools (Python); no spreadsheet formula.",
 }
 COMPUTED_NOTE = "Calculated by a formula: do not type here."
 
@@ -268,11 +270,12 @@ def _record_rows(tracker: Tracker, card: Scorecard) -> dict[str, list[dict[str, 
         k = kpis[id(o)]
         objectives.append({
             "KPI ID": o.kpi_id, "Department": o.department, "KPI": o.kpi, "Unit": o.unit,
-            "Direction": _choice(o.direction), "Baseline": o.baseline,
-            "Target Type": _choice(o.target_type), "Target Value": o.target_value,
+            "Direction": _choice(o.direction), "Baseline": o.baseline, "Baseline Date": o.baseline_date,
+            "Target Type": _choice(o.target_type), "Target Value": o.target_value, "Target Date": o.target_date,
             "Target": k.target, "Tolerance %": o.tolerance_pct, "Frequency": _choice(o.frequency),
             "Owner": o.owner, "Latest Actual": k.latest_actual, "Gap": k.gap, "Gap %": k.gap_pct,
             "Progress": k.progress, "Status": k.status.value, "Trend": _choice(k.trend),
+            "Pace": _choice(k.pace),
         })
     actuals = [{"KPI ID": a.kpi_id, "Period End": a.period_end, "Actual": a.actual,
                 "Source": a.source, "Comment": a.comment} for a in tracker.actuals]

@@ -64,7 +64,7 @@ def test_live_rows_pad_a_used_range_that_does_not_start_at_a1(tmp_path):
     grid = XlwingsRowSource(book).rows("Objectives")
     assert grid[0] == [] and grid[1] == []
     assert grid[2][:3] == [None, "KPI ID", "Department"]
-    assert grid[3][1] == "K1" and grid[3][8] == 80.0  # Target Value, as a float like COM gives it
+    assert grid[3][1] == "K1" and grid[3][9] == 80.0  # Target Value, as a float like COM gives it
     assert [o.row for o in read_tracker(XlwingsRowSource(book)).objectives] == [4, 5]
 
 
@@ -117,10 +117,11 @@ def test_refresh_writes_trend_status_and_health_and_stamps_home(book):
 
     objectives = book.sheets["Objectives"]
     # K1 75 → 72 → 70 against 80: Declining, Off Track; K2 10.5 → 10.3 (lower is better): Improving
-    assert objectives.cell("Q2") == "Declining" and objectives.cell("Q3") == "Improving"
-    assert objectives.cell("P2") == "Off Track" and objectives.cell("P3") == "At Risk"
-    assert objectives.cell("I3") == pytest.approx(10.0)  # 20 × (1 − 50 %)
-    assert objectives.cell("N2") == -10.0 and objectives.cell("O2") == -0.125
+    assert objectives.cell("T2") == "Declining" and objectives.cell("T3") == "Improving"
+    assert objectives.cell("S2") == "Off Track" and objectives.cell("S3") == "At Risk"
+    assert objectives.cell("K3") == pytest.approx(10.0)  # 20 × (1 − 50 %)
+    assert objectives.cell("P2") == -10.0 and objectives.cell("Q2") == -0.125
+    assert objectives.cell("R2") == 0.5  # progress (70 − 60) / (80 − 60)
     actions = book.sheets["Actions"]
     assert [actions.cell(f"T{r}") for r in (2, 3, 4)] == ["Done", "Overdue", "On Track"]
     assert actions.cell("J2") == dt.date(2025, 3, 17)  # blank Due Date filled with start + 2 weeks
@@ -134,18 +135,18 @@ def test_refresh_writes_trend_status_and_health_and_stamps_home(book):
 
 def test_refresh_leaves_native_formulas_in_place(book):
     objectives = book.sheets["Objectives"]
-    objectives.set_cell(2, 16, '=IF(M2="","No Data","native")')
+    objectives.set_cell(2, 19, '=IF(O2="","No Data","native")')  # Status, column S
     buttons.refresh(book=book)
-    assert objectives.formulas[(2, 16)] == '=IF(M2="","No Data","native")'
-    assert not any(w[0] == "Objectives" and w[1].startswith("$P$2") for w in book.writes)
-    assert objectives.cell("P3") == "At Risk"
+    assert objectives.formulas[(2, 19)] == '=IF(O2="","No Data","native")'
+    assert not any(w[0] == "Objectives" and w[1].startswith("$S$2") for w in book.writes)
+    assert objectives.cell("S3") == "At Risk"
 
 
 def test_refresh_writes_one_block_per_column_run(book):
     buttons.refresh(book=book)
     objective_writes = [w for w in book.writes if w[0] == "Objectives"]
-    assert len(objective_writes) == 6  # Target, Latest Actual, Gap, Gap %, Status, Trend
-    assert ("Objectives", "$Q$2", [["Declining"], ["Improving"]]) in objective_writes
+    assert len(objective_writes) == 8  # Target, Latest Actual, Gap, Gap %, Progress, Status, Trend, Pace
+    assert ("Objectives", "$T$2", [["Declining"], ["Improving"]]) in objective_writes
 
 
 def test_refresh_stops_at_the_first_error_and_selects_it(tmp_path):
@@ -156,7 +157,7 @@ def test_refresh_stops_at_the_first_error_and_selects_it(tmp_path):
     assert message.startswith('Tracker.xlsx: Objectives!E3: Direction "Downwards" is not one of the choices')
     assert book.selections == ["Objectives!E3"]
     assert book.alerts[-1]["mode"] == "critical"
-    assert book.sheets["Objectives"].cell("Q2") is None  # nothing refreshed
+    assert book.sheets["Objectives"].cell("T2") is None  # nothing refreshed
 
 
 def test_refresh_adds_the_stamp_label_when_home_has_none(tmp_path):
@@ -348,12 +349,14 @@ def test_template_tracker_validates_clean(template_book):
 
 def test_refresh_on_the_template_fills_only_trend(template_book):
     objectives = template_book.sheets["Objectives"]
-    objectives.set_cell(2, 17, None)  # Trend is a plain value there: clear it to see Refresh fill it
-    objectives.set_cell(3, 17, None)
+    objectives.set_cell(2, 20, None)  # Trend is a plain value there: clear it to see Refresh fill it
+    objectives.set_cell(3, 20, None)
     formulas_before = {s.name: dict(s.formulas) for s in template_book.sheets}
     buttons.refresh(book=template_book)
     data_writes = [w for w in template_book.writes if w[0] in ("Objectives", "Actions")]
-    assert data_writes == [("Objectives", "$Q$2", [["Declining"], ["Improving"]])]
+    # Trend and Pace (blank: no Target Date) are Python's; every other computed cell stays a formula.
+    assert data_writes == [("Objectives", "$T$2", [["Declining"], ["Improving"]]),
+                           ("Objectives", "$U$2", [[""], [""]])]
     assert {s.name: s.formulas for s in template_book.sheets if s.name != "Home"} == {
         name: f for name, f in formulas_before.items() if name != "Home"
     }

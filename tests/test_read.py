@@ -244,7 +244,7 @@ PLANTED = [
      "Actions!G2: Owner is blank; fill it in or delete the row", E,
      lambda t: [a.action_id for a in t.actions] == ["A2", "A3"]),
     ("text-for-number", _plant("objectives", 0, "Target Value", "eighty"),
-     'Objectives!H2: Target Value "eighty" is not a number; type a number such as 12.5', E,
+     'Objectives!I2: Target Value "eighty" is not a number; type a number such as 12.5', E,
      lambda t: [o.kpi_id for o in t.objectives] == ["K2"] and len(t.actuals) == 5),
     ("number-as-text", _plant("actuals", 1, "Actual", " 72.5 "),
      'Actuals!C3: Actual "72.5" is text, read as the number 72.5; retype it as a number', W,
@@ -313,7 +313,7 @@ PLANTED = [
     ("objective-tolerance-fraction", _plant("objectives", 1, "Tolerance %", 0.1),
      None, None, lambda t: t.objectives[1].tolerance_pct == 10.0),
     ("objective-tolerance-too-big", _plant("objectives", 1, "Tolerance %", 150),
-     "Objectives!I3: Tolerance % 150 is outside 0–100; type a percentage such as 5", E,
+     "Objectives!K3: Tolerance % 150 is outside 0–100; type a percentage such as 5", E,
      lambda t: t.objectives[1].tolerance_pct is None and len(t.objectives) == 2),
     ("negative-weight", _plant("causes", 1, "Weight", -4),
      "Causes!L3: Weight -4 is negative; type 0 or more", E, lambda t: t.causes[1].weight is None),
@@ -372,7 +372,7 @@ def test_missing_column_is_pointed_at_the_first_free_header_cell(tmp_path):
                     objectives=[{k: v for k, v in row.items() if k != "Frequency"}
                                 for row in small_tracker_rows()["objectives"]])
     assert [str(i) for i in tracker.issues] == [
-        'Objectives!L1: Column "Frequency" is missing; add it to the header row (row 1)']
+        'Objectives!N1: Column "Frequency" is missing; add it to the header row (row 1)']
     assert tracker.objectives == () and len(tracker.actuals) == 5  # references into it go unchecked
 
 
@@ -656,8 +656,8 @@ def test_big_tracker_reads_fast(tmp_path):
     sheets["Settings"].append(["Setting", "Value"])
     sheets["Objectives"].append([c.header for c in contract.OBJECTIVES if not c.computed])
     for k in range(100):
-        sheets["Objectives"].append([f"K{k}", "Dept", "KPI", "", "Higher is better", 10, "Absolute", 20,
-                                     None, "Weekly", "Owner"])
+        sheets["Objectives"].append([f"K{k}", "Dept", "KPI", "", "Higher is better", 10, None, "Absolute", 20,
+                                     None, None, "Weekly", "Owner"])
     sheets["Actuals"].append([c.header for c in contract.ACTUALS])
     for i in range(20000):
         sheets["Actuals"].append([f"K{i % 100}", d(2024, 1, 1) + dt.timedelta(days=i // 100), float(i % 37)])
@@ -768,7 +768,36 @@ def test_sheet_without_header_row_and_empty_required_sheet():
     }))
     assert [str(i) for i in tracker.errors] == [
         "Objectives: No header row found in the first 10 rows; put the headers KPI ID, Department, KPI, "
-        "Unit, Direction, Baseline, Target Type, Target Value, Tolerance %, Frequency, Owner in one row",
+        "Unit, Direction, Baseline, Baseline Date, Target Type, Target Value, Target Date, Tolerance %, Frequency, "
+        "Owner in one row",
         "Actuals: The sheet is empty; add the headers KPI ID, Period End, Actual, Source, Comment and its "
         "rows",
     ]
+
+
+def test_baseline_and_target_dates_are_read_and_optional(tmp_path):
+    from saypro_xl import contract
+
+    rows = small_tracker_rows()
+    rows["objectives"][0].update({"Baseline Date": dt.date(2025, 1, 1), "Target Date": "30/06/2025"})
+    tracker = _load(tmp_path, **rows)
+    assert tracker.issues == ()
+    k1, k2 = tracker.objectives
+    assert (k1.baseline_date, k1.target_date) == (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+    assert (k2.baseline_date, k2.target_date) == (None, None)
+    # An older tracker without the two columns reads without a word.
+    older = [c.header for c in contract.OBJECTIVES
+             if not c.computed and c.header not in ("Baseline Date", "Target Date")]
+    plain = small_tracker_rows()
+    old = write_tracker_openpyxl(tmp_path / "old.xlsx", columns={"Objectives": older}, **plain)
+    assert load_tracker(old).issues == ()
+
+
+def test_a_target_date_not_after_the_baseline_date_is_a_warning(tmp_path):
+    rows = small_tracker_rows()
+    rows["objectives"][0].update({"Baseline Date": dt.date(2025, 6, 30), "Target Date": dt.date(2025, 6, 1)})
+    tracker = _load(tmp_path, **rows)
+    assert [str(i) for i in tracker.issues] == [
+        "Objectives!J2: Target Date 2025-06-01 is not after Baseline Date 2025-06-30; put the target date "
+        "later (pace needs a path from baseline to target)"]
+    assert tracker.warnings == tracker.issues

@@ -49,7 +49,9 @@ OBJECTIVE_VALUES: dict[str, Callable] = {
     "Gap": lambda k: k.gap,
     "Gap %": lambda k: k.gap_pct,
     "Status": lambda k: k.status_label,
+    "Progress": lambda k: k.progress,
     "Trend": lambda k: k.trend.value if k.trend else "",
+    "Pace": lambda k: k.pace.value if k.pace else "",
 }
 ACTION_VALUES: dict[str, Callable] = {
     "Health": lambda a: a.health.value,
