@@ -171,6 +171,11 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:+.1f}%"
 
 
+def _share(value: float | None) -> str:
+    """Progress as a whole percentage: 0.5 → '50%'."""
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -243,6 +248,18 @@ def kpi_json(k) -> dict:
         "watch": k.watch,
         "stale": k.stale,
         "status_label": k.status_label,
+        # Will we make it? (DESIGN.md, rules part two)
+        "baseline_date": _iso(o.baseline_date),
+        "target_date": _iso(o.target_date),
+        "expected": k.expected,  # the expected path's value on the latest actual's date
+        "pace": k.pace.value if k.pace else None,
+        "projected_date": _iso(k.projection.projected_date) if k.projection else None,
+        "projection": k.projection.text if k.projection else None,
+        "variation": k.variation.value if k.variation else None,
+        "special_cause": k.special_cause or None,
+        "assurance": k.assurance.value if k.assurance else None,
+        "process_limits": ({"mean": k.limits.mean, "lower": k.limits.lower, "upper": k.limits.upper,
+                            "points": k.limits.points} if k.limits else None),
     }
 
 
@@ -254,7 +271,18 @@ def action_json(a) -> dict:
         "timeline_weeks": x.timeline_weeks, "original_due": _iso(a.original_due),
         "due_date": _iso(a.due_date), "slippage_days": a.slippage_days, "status": a.status.value,
         "pct_complete": a.pct_complete, "health": a.health.value, "last_update": _iso(a.last_update),
+        # Did it work? Done actions with a KPI only; null while open.
+        "effectiveness": a.effectiveness.verdict.value if a.effectiveness else None,
+        "effectiveness_detail": _effectiveness_json(a.effectiveness),
     }
+
+
+def _effectiveness_json(e) -> dict | None:
+    if e is None:
+        return None
+    return {"completed": _iso(e.completed), "before_mean": e.before_mean, "after_mean": e.after_mean,
+            "change": e.change, "threshold": e.threshold, "before_points": e.before_points,
+            "after_points": e.after_points}
 
 
 def cmd_status(args) -> int:
@@ -271,11 +299,13 @@ def cmd_status(args) -> int:
                     "actions": [action_json(a) for a in card.actions]})
     else:
         print(f"{tracker.settings.organisation or args.tracker.name} — status on {card.as_of:%Y-%m-%d}\n")
-        print_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Status", "Trend"],
+        print_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Progress", "Status", "Trend",
+                     "Pace"],
                     [[k.kpi_id, k.objective.department, _num(k.target), _num(k.latest_actual),
-                      _num(k.gap), _pct(k.gap_pct), (k.status_label, KPI_STATUS_STYLE.get(k.status.value)),
-                      k.trend.value if k.trend else ""] for k in card.kpis],
-                    right=("Target", "Latest", "Gap", "Gap %"))
+                      _num(k.gap), _pct(k.gap_pct), _share(k.progress),
+                      (k.status_label, KPI_STATUS_STYLE.get(k.status.value)),
+                      k.trend.value if k.trend else "", k.pace.value if k.pace else ""] for k in card.kpis],
+                    right=("Target", "Latest", "Gap", "Gap %", "Progress"))
         print()
         print_table(["Action", "Department", "Owner", "Due", "Slip", "Status", "% Done", "Health"],
                     [[a.action_id, a.action.department, a.action.owner, _iso(a.due_date),
