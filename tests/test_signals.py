@@ -1,0 +1,95 @@
+"""Rules part two end to end: the signals tracker (signals_fixture.py, written by openpyxl) through
+`saypro-xl status --json`. Every expected value is worked out by hand from DESIGN.md."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from saypro_xl import cli
+from signals_fixture import write_signals_tracker
+
+
+@pytest.fixture(scope="module")
+def status(tmp_path_factory):
+    path = write_signals_tracker(tmp_path_factory.mktemp("signals") / "signals.xlsx")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["status", str(path), "--json"]) == 0
+    data = json.loads(out.getvalue())
+    return {k["kpi_id"]: k for k in data["kpis"]}, {a["action_id"]: a for a in data["actions"]}
+
+
+def test_steady_fall_towards_the_target(status):
+    resp = status[0]["RESP"]
+    # 12.5 h against 10: 25 % behind, Off Track; (12.5 − 20) / (10 − 20) = 0.75 of the way.
+    assert (resp["latest_actual"], resp["gap"], resp["gap_pct"], resp["status"]) == (12.5, -2.5, -0.25, "Off Track")
+    assert resp["progress"] == 0.75
+    # Path 20 (7 Mar) → 10 (25 Jul, 140 days); 27 Jun is day 112: 20 − 10 × 0.8 = 12.
+    # 0.5 worse than the path, band 5 % × 10 = 0.5: not more than the band, On Pace.
+    assert (resp["target_date"], resp["expected"], resp["pace"]) == ("2025-07-25", 12.0, "On Pace")
+    # Line through 13.5, 13, 12.5: 0.5 a week down; from 13 on 20 Jun to 10 is 6 weeks: 1 Aug, 7 days late.
+    assert resp["projected_date"] == "2025-08-01"
+    assert resp["projection"] == "late by 7 days: reaches the target around 2025-08-01"
+    # 16 points, mean 16.25, every moving range 0.5: limits 16.25 ± 1.33 = 14.92 … 17.58.
+    # 12.5 is below the lower limit: lower is better, an improvement. Target 10 is below the
+    # lower limit: the process as it runs never meets it.
+    assert resp["process_limits"] == {"mean": 16.25, "lower": 14.92, "upper": 17.58, "points": 16}
+    assert (resp["variation"], resp["special_cause"]) == ("Special cause improvement", "outside the process limits")
+    assert resp["assurance"] == "Consistently failing"
+
+
+def test_step_change_after_an_action(status):
+    leads = status[0]["LEADS"]
+    # 121 against 130: −9, 6.9 % behind, Off Track; (121 − 100) / 30 = 0.7.
+    assert (leads["gap"], leads["status"], leads["progress"]) == (-9.0, "Off Track", 0.7)
+    assert leads["gap_pct"] == pytest.approx(-9 / 130)
+    # Target Date is today: the path stands at 130; 9 short, band 1.5: Behind.
+    assert (leads["expected"], leads["pace"]) == (130.0, "Behind")
+    # 121, 119, 121: a flat line, not at this rate.
+    assert (leads["projected_date"], leads["projection"]) == (None, "not at this rate")
+    # Mean 1,760 / 16 = 110; moving ranges 7 × 2 + 18 + 7 × 2 = 46 over 15; upper 110 + 2.66 × 46/15.
+    assert leads["process_limits"]["upper"] == pytest.approx(110 + 2.66 * 46 / 15)
+    assert (leads["variation"], leads["assurance"]) == ("Special cause improvement", "Consistently failing")
+    a1 = status[1]["A1"]
+    # Before the 21 Apr start: 101, 99, 101 (4, 11, 18 Apr) → 100.33; after the 2 May Done: 119, 121,
+    # 119 (9, 16, 23 May) → 119.67; +19.33 against 10 % × |130 − 100| = 3: Effective.
+    assert a1["effectiveness"] == "Effective"
+    detail = a1["effectiveness_detail"]
+    assert detail["completed"] == "2025-05-02"
+    assert detail["before_mean"] == pytest.approx(301 / 3) and detail["after_mean"] == pytest.approx(359 / 3)
+    assert detail["change"] == pytest.approx(58 / 3) and detail["threshold"] == 3.0
+
+
+def test_noisy_flat_series(status):
+    csat = status[0]["CSAT"]
+    # 4.3 against 4.5: 4.4 % behind, within 5 %: At Risk. No baseline, no target date.
+    assert (csat["status"], csat["progress"], csat["expected"], csat["pace"]) == ("At Risk", None, None, None)
+    # 4.4, 4.1, 4.3: the line falls, not at this rate.
+    assert csat["projection"] == "not at this rate"
+    # Mean 4.2; moving ranges 0.4, 0.3, 0.2, 0.3 … sum 4.5 over 15 = 0.3; limits 4.2 ± 0.798.
+    assert csat["process_limits"] == {"mean": 4.2, "lower": 3.402, "upper": 4.998, "points": 16}
+    assert (csat["variation"], csat["special_cause"], csat["assurance"]) == ("Common cause", None, "Hit and miss")
+    assert status[1]["A3"]["effectiveness"] is None  # open: not judged yet
+
+
+def test_target_zero(status):
+    delay = status[0]["DELAY"]
+    # Target 14 − 14 = 0: any delay is Off Track; no Gap %, but Progress (6.5 − 14) / (0 − 14).
+    assert (delay["target"], delay["gap"], delay["gap_pct"], delay["status"]) == (0.0, -6.5, None, "Off Track")
+    assert delay["progress"] == pytest.approx(7.5 / 14)
+    # Path 14 → 0 over 140 days, day 112: 2.8; 3.7 worse, band 0.7: Behind.
+    assert delay["expected"] == pytest.approx(2.8) and delay["pace"] == "Behind"
+    # 7.5, 7, 6.5: from 7 on 20 Jun, 14 weeks to 0: 26 Sep, 63 days after 25 Jul.
+    assert delay["projected_date"] == "2025-09-26"
+    assert delay["projection"].startswith("late by 63 days")
+    assert (delay["variation"], delay["assurance"]) == ("Special cause improvement", "Consistently failing")
+    a2 = status[1]["A2"]
+    # Before 2 Jun: 9.5, 9, 8.5 → 9; after 16 Jun only 20 and 27 Jun: too early.
+    assert a2["effectiveness"] == "Too early"
+    assert a2["effectiveness_detail"]["before_mean"] == 9.0
+    assert a2["effectiveness_detail"]["after_points"] == 2
