@@ -245,8 +245,8 @@ def test_random_trackers_recalculated_by_libreoffice_equal_the_rules(tmp_path, m
                        "At Risk", "On Track"}
     assert any(a.slippage_days for c in cards for a in c.actions)
     # The cut-off was exercised: rows after As Of exist and were left out on both sides.
-    assert any(a.period_end > c.as_of for c in cards for a in c.tracker.actuals)
-    assert any(u.date > c.as_of for c in cards for u in c.tracker.updates)
+    assert any(a.period_end > t.settings.as_of for t in trackers for a in t.actuals)
+    assert any(u.date > t.settings.as_of for t in trackers for u in t.updates)
     assert any(k.progress is not None for c in cards for k in c.kpis)
     assert any(k.objective.kpi == "On the line" and k.status.value == "At Risk"
                for c in cards for k in c.kpis)
@@ -324,7 +324,7 @@ def test_tolerances_typed_as_fractions_count_as_percent_points(tmp_path):
     """Staff may type 10% (stored 0.1) or 10: the formulas read both as the reader does."""
     tracker = template.as_written(sample_tracker())
     path = template.write_tracker(tmp_path / "sample.xlsx", tracker)
-    tolerance_col = "J"  # Objectives' Tolerance %
+    tolerance_col = chr(ord("A") + _col(contract.OBJECTIVES_SHEET, "Tolerance %"))
     settings_row = list(contract.SETTINGS_DEFAULTS).index("Tolerance %") + 2
     [result] = lo_recalc.recalculate([{
         "path": str(path), "sheets": [contract.OBJECTIVES_SHEET, contract.ACTIONS_SHEET],

@@ -93,3 +93,53 @@ def test_target_zero(status):
     assert a2["effectiveness"] == "Too early"
     assert a2["effectiveness_detail"]["before_mean"] == 9.0
     assert a2["effectiveness_detail"]["after_points"] == 2
+
+
+# ------------------------------------------------------------------ in the reports
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory):
+    from saypro_xl import rules
+    from saypro_xl.read import load_tracker
+
+    path = write_signals_tracker(tmp_path_factory.mktemp("signals_card") / "signals.xlsx")
+    return rules.score(load_tracker(path))
+
+
+def test_monthly_agenda_judges_every_finished_action(card):
+    from saypro_xl.reports import agenda
+
+    rows = {r["Action ID"]: r for r in agenda.agenda_workbook(card, "monthly").table("impact").records()}
+    assert list(rows) == ["A1", "A2"]  # A3 is open
+    a1 = rows["A1"]
+    assert (a1["KPI ID"], a1["Verdict"], a1["Change"]) == ("LEADS", "Effective", "19.33 better")
+    assert a1["Before"] == pytest.approx(301 / 3) and a1["After"] == pytest.approx(359 / 3)
+    assert (rows["A2"]["Verdict"], rows["A2"]["Change"], rows["A2"]["After"]) == ("Too early", "", 6.75)
+
+
+def test_weekly_kpi_review_shows_pace_and_signal_of_each_open_action(card):
+    from saypro_xl.reports import agenda
+
+    rows = agenda.agenda_workbook(card, "weekly").table("action_kpis").records()
+    # Open actions: only A3 (CSAT). At Risk, no target date, common cause; the line falls.
+    assert [(r["KPI ID"], r["Open actions"], r["Status"], r["Pace"], r["Variation"], r["Projection"])
+            for r in rows] == [("CSAT", "A3", "At Risk", "", "Common cause", "not at this rate")]
+
+
+def test_findings_say_whether_each_kpi_will_make_it(card):
+    from saypro_xl.reports import findings
+
+    book = findings.findings_workbook(card)
+    rows = {r["KPI ID"]: r for r in book.table("outlook").records()}
+    assert (rows["DELAY"]["Pace"], rows["DELAY"]["Variation"], rows["DELAY"]["Assurance"]) == (
+        "Behind", "Special cause improvement", "Consistently failing")
+    assert rows["DELAY"]["Projection"] == "late: reaches the target around 26 Sep 2025, 63 days after its due date"
+    assert rows["CSAT"]["Pace"] == "No target date"
+    words = book.sheet("Findings").texts()
+    assert ("Response time (hours): on pace for its target (path at 12 on 27 Jun 2025; target due 25 Jul 2025); "
+            "late: reaches the target around 1 Aug 2025, 7 days after its due date. Variation: something has "
+            "changed for the better (special cause): outside the process limits; as it runs, it will keep "
+            "missing the target until the process changes.") in words
+    assert ("What the finished actions did: Worked (its KPI improved by at least a tenth of the planned change): "
+            "A1 Retarget campaigns. Too early to judge: A2 Remove the assembly bottleneck.") in words

@@ -74,7 +74,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
                 "Discuss any barriers or issues that have arisen and work on solutions.", ("overdue_blocked",)),
         Section("KPI review", 15,
                 "Evaluate the KPIs associated with each corrective action to assess effectiveness.",
-                ("kpis_attention",), "KPI owners"),
+                ("action_kpis", "kpis_attention"), "KPI owners"),
         Section("Adjustments", 10,
                 "If necessary, make adjustments to the plan based on performance data.",
                 ("slipped", "pending_approval")),
@@ -202,19 +202,44 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
                         empty_text="No milestones recorded yet: set them in the meeting.")]
 
     def impact(p: str) -> list[s.Block]:
-        return [s.Text("Completed actions and the KPI they target", "subheading"),
+        """Every finished action with its KPI before and after, and the verdict (DESIGN.md, part two)."""
+        rows = []
+        for a in done:
+            e = a.effectiveness
+            verdict = e.verdict.value if e else ("No KPI to judge by" if a.action.kpi_id not in kpi_of
+                                                 else "Not judged")
+            rows.append((a.action_id, a.action.action, a.action.kpi_id, e.completed if e else None,
+                         e.before_mean if e else None, e.after_mean if e else None,
+                         f.effect_text(a), verdict))
+        return [s.Text("Finished actions: the KPI before the start and after completion (mean of the last / "
+                       "first actuals)", "subheading"),
                 s.Table(p + "impact",
-                        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("KPI ID"),
-                         s.Column("Gap %", "percent"), s.Column("Progress", "percent"), s.Column("KPI status"),
-                         s.Column("Trend")),
-                        tuple((a.action_id, a.action.action, a.action.owner, a.action.kpi_id,
-                               kpi_of[a.action.kpi_id].gap_pct if a.action.kpi_id in kpi_of else None,
-                               kpi_of[a.action.kpi_id].progress if a.action.kpi_id in kpi_of else None,
-                               kpi_of[a.action.kpi_id].status_label if a.action.kpi_id in kpi_of else "",
-                               (kpi_of[a.action.kpi_id].trend.value
-                                if a.action.kpi_id in kpi_of and kpi_of[a.action.kpi_id].trend else ""))
-                              for a in done),
+                        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("KPI ID"),
+                         s.Column("Completed", "date"), s.Column("Before", "number"), s.Column("After", "number"),
+                         s.Column("Change"), s.Column("Verdict")),
+                        tuple(rows),
+                        rules=(s.ConditionalRule("Verdict", "Verdict", '={cell}="Effective"', "good"),
+                               s.ConditionalRule("Verdict", "Verdict", '={cell}="Worse"', "bad"),
+                               s.ConditionalRule("Verdict", "Verdict", '={cell}="No clear change"', "warn")),
                         empty_text="No action completed yet.")]
+
+    def action_kpis(p: str) -> list[s.Block]:
+        """The KPI of each open action, with its pace and signal: is the work moving the number?"""
+        by_kpi: dict[str, list[str]] = {}
+        for a in open_:
+            if a.action.kpi_id in kpi_of:
+                by_kpi.setdefault(a.action.kpi_id, []).append(a.action_id)
+        kpis = f.worst_first([kpi_of[i] for i in by_kpi])
+        return [s.Text("KPIs of the open actions: pace and signal", "subheading"),
+                s.Table(p + "action_kpis",
+                        (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Open actions"), s.Column("Status"),
+                         s.Column("Progress", "percent"), s.Column("Pace"), s.Column("Variation"),
+                         s.Column("Projection")),
+                        tuple((k.kpi_id, f.kpi_label(k), ", ".join(by_kpi[k.kpi_id]), k.status_label, k.progress,
+                               k.pace.value if k.pace else "", k.variation.value if k.variation else "Under 12 actuals",
+                               f.projection_text(k)) for k in kpis),
+                        rules=STATUS_RULES + (s.ConditionalRule("Pace", "Pace", '={cell}="Behind"', "bad"),),
+                        empty_text="No open action names a KPI.")]
 
     def resources(p: str) -> list[s.Block]:
         return [s.Text("Resources to approve (open actions that name them; not yet approved first)", "subheading"),
@@ -254,6 +279,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
                            [a for a in open_ if a.slippage_days > 0 or a.health in (Health.LATE_START, Health.AT_RISK)],
                            "No action has slipped, started late or fallen behind schedule."),
         "resources": resources,
+        "action_kpis": action_kpis,
         "changes": changes,
         "monitoring": monitoring,
         "milestones": milestones,

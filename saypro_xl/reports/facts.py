@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import rules
-from ..model import ActionScore, ActionStatus, Approval, Cause, Health, KpiScore, KpiStatus, Scorecard
+from ..model import (ActionScore, ActionStatus, Approval, Assurance, Cause, Health, KpiScore, KpiStatus, Pace,
+                     Scorecard, Variation)
 
 BEHIND = (KpiStatus.OFF_TRACK, KpiStatus.AT_RISK)
 CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
@@ -185,3 +186,75 @@ def pareto_items(card: Scorecard):
 
 def yes_no(flag: bool) -> str:
     return "Yes" if flag else "No"
+
+
+# ------------------------------------------------- will we make it, did it work (part two)
+
+PACE_WORDS = {
+    Pace.AHEAD: "ahead of the path to its target",
+    Pace.ON_PACE: "on pace for its target",
+    Pace.BEHIND: "behind the path to its target",
+}
+VARIATION_WORDS = {
+    Variation.COMMON: "the ups and downs are ordinary noise (common cause)",
+    Variation.IMPROVEMENT: "something has changed for the better (special cause)",
+    Variation.CONCERN: "something has changed for the worse (special cause)",
+}
+ASSURANCE_WORDS = {
+    Assurance.PASSING: "as it runs, it meets the target every period",
+    Assurance.FAILING: "as it runs, it will keep missing the target until the process changes",
+    Assurance.HIT_AND_MISS: "as it runs, it will meet the target in some periods and miss it in others",
+}
+
+
+def pace_text(kpi: KpiScore) -> str:
+    """'behind the path to its target (26 expected by now; due 30 May 2025)' or ''."""
+    if kpi.pace is None:
+        return ""
+    return (f"{PACE_WORDS[kpi.pace]} (path at {number_text(kpi.expected)} on {date_text(kpi.latest_period_end)}; "
+            f"target due {date_text(kpi.objective.target_date)})")
+
+
+def projection_text(kpi: KpiScore) -> str:
+    """The projection in a few words, dates as people read them."""
+    p = kpi.projection
+    if p is None:
+        return "too few actuals to project"
+    if p.projected_date is None:
+        return p.text
+    when = date_text(p.projected_date)
+    if p.on_course is None:
+        return f"reaches the target around {when} at this rate"
+    if p.on_course:
+        return f"on course: reaches the target around {when}, by its due date"
+    return f"late: reaches the target around {when}, {plural(p.days_late or 0, 'day')} after its due date"
+
+
+def signal_text(kpi: KpiScore) -> str:
+    """Variation and assurance in plain words; a note when there are too few points."""
+    if kpi.variation is None:
+        return "too few actuals (under 12) to read its variation"
+    words = VARIATION_WORDS[kpi.variation]
+    if kpi.special_cause:
+        words += f": {kpi.special_cause}"
+    if kpi.assurance is not None:
+        words += "; " + ASSURANCE_WORDS[kpi.assurance]
+    return words
+
+
+def outlook_sentence(kpi: KpiScore) -> str:
+    """'Response time (hours): behind the path … ; late: reaches … . Variation: … .'"""
+    parts = [p for p in (pace_text(kpi), projection_text(kpi)) if p]
+    return f"{kpi_label(kpi)}: {'; '.join(parts)}. Variation: {signal_text(kpi)}."
+
+
+def effect_text(score: ActionScore) -> str:
+    """'19.33 better', '2 worse', 'no change' (direction-aware); '' when not judged."""
+    e = score.effectiveness
+    if e is None or e.change is None:
+        return ""
+    if e.change > 0:
+        return f"{number_text(e.change)} better"
+    if e.change < 0:
+        return f"{number_text(-e.change)} worse"
+    return "no change"

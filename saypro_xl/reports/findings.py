@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import rules
-from ..model import ActionScore, ActionStatus, Approval, Evidence, Fishbone, Health, KpiScore, KpiStatus, Scorecard
+from ..model import (ActionScore, ActionStatus, Approval, Evidence, Fishbone, Health, KpiScore, KpiStatus, Scorecard,
+                     Verdict)
 from . import facts as f
 from . import spec as s
 from .names import report_file_name
@@ -60,6 +61,8 @@ def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> t
     sections = [_executive_summary(card, prefix)]
     if detail:
         sections += [_objectives(card), _detailed_findings(card, prefix)]
+    if detail:
+        sections.append(_outlook(card, prefix))
     sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix), _conclusion(card)]
     if detail:  # last, as DESIGN.md lists it: the evidence behind the conclusion
         sections.append(_pareto(card, prefix))
@@ -461,6 +464,57 @@ def next_steps(card: Scorecard) -> list[str]:
     return steps
 
 
+def outlook_table(card: Scorecard, key: str) -> s.Table:
+    """Every KPI with data: will it make its target, and is its variation ordinary?"""
+    kpis = [k for k in f.worst_first(list(card.kpis)) if k.latest_actual is not None]
+    return s.Table(
+        key,
+        (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Status"), s.Column("Progress", "percent"),
+         s.Column("Pace"), s.Column("Projection", span=2), s.Column("Variation"), s.Column("Assurance")),
+        tuple((k.kpi_id, f.kpi_label(k), k.status_label, k.progress, k.pace.value if k.pace else "No target date"
+               if k.objective.target_date is None else "",
+               f.projection_text(k), k.variation.value if k.variation else "Under 12 actuals",
+               k.assurance.value if k.assurance else "") for k in kpis),
+        rules=STATUS_RULES + (s.ConditionalRule("Pace", "Pace", '={cell}="Behind"', "bad"),
+                              s.ConditionalRule("Pace", "Pace", '={cell}="Ahead"', "good")),
+        empty_text="No KPI has an actual value yet.",
+    )
+
+
+def _outlook(card: Scorecard, prefix: str) -> list[s.Block]:
+    behind = f.worst_first(f.behind(card))
+    return [
+        s.PageBreak(),
+        s.Text("Will We Make It? Pace, Projection and Variation", "heading"),
+        s.Text("Pace compares the latest actual with a straight path from the baseline to the target by its "
+               "Target Date; the projection extends the line through the last actuals; variation reads all "
+               "actuals as an XmR chart (12 or more) — see docs/reading-the-signals.md.", "note"),
+        outlook_table(card, prefix + "outlook"),
+        s.Text("KPIs behind target, in plain words", "subheading"),
+        s.Bullets(tuple(f.outlook_sentence(k) for k in behind) or (no_gap_text(card),)),
+    ]
+
+
+def what_worked(card: Scorecard) -> str:
+    """The finished actions judged on their KPI: what worked, what did not, what is too early to tell."""
+    judged: dict[Verdict, list[str]] = {}
+    for a in card.actions:
+        if a.effectiveness is not None:
+            judged.setdefault(a.effectiveness.verdict, []).append(f"{a.action_id} {a.action.action}")
+    if not judged:
+        return "No finished action can be judged on its KPI yet."
+    parts = []
+    for verdict, words in ((Verdict.EFFECTIVE, "Worked (its KPI improved by at least a tenth of the planned "
+                                               "change)"),
+                           (Verdict.NO_CLEAR_CHANGE, "No clear change yet"),
+                           (Verdict.WORSE, "Followed by a worse KPI"),
+                           (Verdict.TOO_EARLY, "Too early to judge"),
+                           (Verdict.NO_BASELINE, "No actuals before the start to judge against")):
+        if verdict in judged:
+            parts.append(f"{words}: {f.listing(judged[verdict], '; ')}.")
+    return " ".join(parts)
+
+
 def conclusion_text(card: Scorecard) -> str:
     if not card.kpis:
         return "No KPIs are recorded yet, so there is nothing to conclude; record objectives and actuals first."
@@ -476,4 +530,5 @@ def conclusion_text(card: Scorecard) -> str:
 
 def _conclusion(card: Scorecard) -> list[s.Block]:
     return [s.Text("Conclusion and Next Steps", "heading"), s.Text(conclusion_text(card), "paragraph"),
+            s.Text("What the finished actions did: " + what_worked(card), "paragraph"),
             s.Text("Next Steps:", "subheading"), s.Bullets(tuple(next_steps(card)))]
