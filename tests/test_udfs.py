@@ -196,13 +196,17 @@ def test_status_table_scores_a_real_tracker_like_the_rules(tracker_file):
     # K2: lower is better, target 20 × (1 − 50 %) = 10, latest 10.3 → At Risk within its own 10 %;
     #     two actuals 10.5 → 10.3 fall by 2 % of target a period: Improving
     # Progress: K1 (70 − 60) / (80 − 60) = 0.5; K2 (10.3 − 20) / (10 − 20) = 0.97
-    assert table[0] == ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"]
-    assert table[1] == ["K1", 80.0, 70.0, -10.0, -0.125, "Off Track", "Declining", 0.5]
+    # K1 has no Target Date (no pace) and falls 75 → 72 → 70 against a higher target: not at this rate.
+    assert table[0] == ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress",
+                        "Pace", "Projected Date", "Projection"]
+    assert table[1] == ["K1", 80.0, 70.0, -10.0, -0.125, "Off Track", "Declining", 0.5, "", "", "not at this rate"]
     assert table[2][:3] == ["K2", 10.0, 10.3]
     assert table[2][3] == pytest.approx(-0.3)
     assert table[2][4] == pytest.approx(-0.03)
     assert table[2][5:7] == ["At Risk", "Improving"]
     assert table[2][7] == pytest.approx(0.97)
+    # K2 falls 0.2 a week towards 10 from 10.4 (mean of 21 and 28 Mar): about two weeks on, early April.
+    assert table[2][8] == "" and table[2][10].startswith("reaches the target around 2025-04-0")
 
     card = rules.score(load_tracker(tracker_file))
     for row, kpi in zip(table[1:], card.kpis):
@@ -236,7 +240,7 @@ def test_table_form_ignores_actuals_after_as_of(tracker_file):
         dt.datetime(2025, 3, 25), 5.0, 3.0)
     # K1 latest = 72 (28 Feb): gap −8, −10 %, Off Track; 75 → 72 falls 3 = 3.75 % of 80: Declining;
     # progress (72 − 60) / 20 = 0.6. K2 latest = 10.5 (21 Mar): 5 % behind, within its 10 %: At Risk.
-    assert table[1] == ["K1", 80.0, 72.0, -8.0, -0.1, "Off Track", "Declining", 0.6]
+    assert table[1][:8] == ["K1", 80.0, 72.0, -8.0, -0.1, "Off Track", "Declining", 0.6]
     assert table[2][2] == 10.5 and table[2][5] == "At Risk" and table[2][6] == ""
 
 
@@ -309,8 +313,8 @@ def test_pareto_reports_a_bad_row():
 def test_every_function_has_wizard_help():
     functions = udfs.saypro_functions()
     assert sorted(functions) == [
-        "SAYPRO_GAP", "SAYPRO_GAP_PCT", "SAYPRO_HEALTH", "SAYPRO_PARETO", "SAYPRO_PROGRESS",
-        "SAYPRO_STATUS", "SAYPRO_STATUS_TABLE", "SAYPRO_TARGET", "SAYPRO_TREND",
+        "SAYPRO_GAP", "SAYPRO_GAP_PCT", "SAYPRO_HEALTH", "SAYPRO_PACE", "SAYPRO_PARETO", "SAYPRO_PROGRESS",
+        "SAYPRO_PROJECTION", "SAYPRO_STATUS", "SAYPRO_STATUS_TABLE", "SAYPRO_TARGET", "SAYPRO_TREND",
     ]
     for name, function in functions.items():
         info = function.__xlfunc__
@@ -347,11 +351,14 @@ def test_xlwings_generator_writes_a_wrapper_for_each_function():
             "objectives_range_with_headers, actuals_range_with_headers, "
             "Optional as_of, Optional tolerance_pct, Optional trend_periods"
         ),
+        "SAYPRO_PACE": ("direction, target, target_date, actual, actual_date, baseline, baseline_date, "
+                        "Optional tolerance_pct"),
         "SAYPRO_PROGRESS": "baseline, target, actual",
+        "SAYPRO_PROJECTION": "direction, target, target_date, period_ends_range, actuals_range",
         "SAYPRO_TARGET": "target_type, target_value, Optional baseline",
         "SAYPRO_TREND": "direction, target, actuals_range",
     }
-    assert text.count("End Function") == 9
+    assert text.count("End Function") == 11
     assert 'XLPy.CallUDF("saypro_xl.excel.udfs", "SAYPRO_GAP", Array(direction, target, actual), ThisWorkbook' in text
 
 
@@ -376,6 +383,7 @@ def test_table_forms_on_the_template_tables_agree_with_the_native_cached_values(
         cached = native[row[0]]
         for name in ("Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"):
             assert row[table[0].index(name)] == pytest.approx(cached[header.index(name)]), (row[0], name)
+        assert row[table[0].index("Pace")] == (cached[header.index("Pace")] or "")  # blank: no Target Date
     pareto = udfs.SAYPRO_PARETO(_range_values(path, "Causes"))
     assert [r[1] for r in pareto[1:]] == ["C1", "C2"]
 
@@ -404,5 +412,37 @@ def test_function_help_vba_registers_every_function_within_vba_limits():
     assert max(len(line) for line in text.splitlines()) < 1024
     statements = text.split("Application.MacroOptions")[1:]
     assert all(s.count(" _\n") <= 24 for s in statements)  # VBA's line-continuation limit
-    assert 'Description:="Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress."' in text
+    assert 'Description:="Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress, Pace, Projection."' in text
     assert '"The Causes table (or some of its rows) with its header row, e.g. tblCauses[#All].")' in text
+
+
+# ------------------------------------------------------------ pace and projection
+
+JUN = dt.datetime
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (12.5, "On Pace"),  # path 20 (7 Mar) → 10 (25 Jul): 12 on 27 Jun; 0.5 worse = the 5 % band
+    (13.0, "Behind"),  # 1 worse
+    (11.0, "Ahead"),  # 1 better
+])
+def test_pace(actual, expected):
+    got = udfs.SAYPRO_PACE("Lower is better", 10, JUN(2025, 7, 25), actual, JUN(2025, 6, 27), 20, JUN(2025, 3, 7))
+    assert got == expected
+
+
+def test_pace_blank_without_target_date_and_bad_input():
+    assert udfs.SAYPRO_PACE("Lower is better", 10, None, 12.5, JUN(2025, 6, 27), 20, JUN(2025, 3, 7)) == ""
+    assert udfs.SAYPRO_PACE("Down", 10, None, 12.5, None, 20, None).startswith("#SAYPRO! direction")
+
+
+def test_projection():
+    days = [[JUN(2025, 6, 13)], [JUN(2025, 6, 20)], [JUN(2025, 6, 27)]]
+    # 13.5, 13, 12.5: half an hour a week down; from 13 on 20 Jun to 10 is six weeks: 1 Aug.
+    assert udfs.SAYPRO_PROJECTION("Lower is better", 10, JUN(2025, 7, 25), days, [[13.5], [13], [12.5]]) == \
+        JUN(2025, 8, 1)
+    assert udfs.SAYPRO_PROJECTION("Lower is better", 10, None, days, [[13.5], [13.5], [13.5]]) == "not at this rate"
+    assert udfs.SAYPRO_PROJECTION("Lower is better", 10, None, days, [[13], [11], [9]]) == "target met"
+    assert udfs.SAYPRO_PROJECTION("Lower is better", 10, None, days[:1], [[13]]) == "too few actuals"
+    assert udfs.SAYPRO_PROJECTION("Lower is better", 10, None, days, [[13], [12]]) == (
+        "#SAYPRO! period_ends_range and actuals_range must be the same size")

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 
 from .. import rules
 from ..contract import normalise_header
-from ..model import ActionStatus, Direction, TargetType
+from ..model import ActionStatus, Actual, Direction, TargetType
 
 ERROR_PREFIX = "#SAYPRO!"
 CATEGORY = "SayPro"
@@ -37,7 +37,8 @@ DEFAULT_TOLERANCE_PCT = 5.0
 DEFAULT_TREND_PERIODS = 3
 
 # Columns are only ever added at the end: sheets index into the spilled table.
-STATUS_TABLE_HEADER = ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress"]
+STATUS_TABLE_HEADER = ["KPI ID", "Target", "Latest Actual", "Gap", "Gap %", "Status", "Trend", "Progress", "Pace",
+                       "Projected Date", "Projection"]
 PARETO_HEADER = ["Rank", "Cause ID", "Weight", "Share", "Cumulative", "Vital Few"]
 
 
@@ -283,6 +284,11 @@ def _excel_value(value):
     return "" if value is None else value
 
 
+def _excel_date(day: dt.date | None):
+    """A date as Excel takes it from xlwings (a datetime at midnight); blank for none."""
+    return "" if day is None else dt.datetime.combine(day, dt.time())
+
+
 def _guarded(compute):
     try:
         return compute()
@@ -368,6 +374,59 @@ def SAYPRO_PROGRESS(baseline, target, actual):
         start = _number(baseline, "baseline")
         goal = _number(target, "target")
         return _excel_value(rules.progress(start, goal, _number(actual, "actual")))
+
+    return _guarded(compute)
+
+
+@func(category=CATEGORY)
+@arg("direction", doc="Higher is better or Lower is better.")
+@arg("target", doc="The target (see SAYPRO_TARGET).")
+@arg("target_date", doc="The Target Date: when the target is due.")
+@arg("actual", doc="The latest actual.")
+@arg("actual_date", doc="Its Period End.")
+@arg("baseline", doc="Where the path starts: the Baseline.")
+@arg("baseline_date", doc="When the path starts: the Baseline Date.")
+@arg("tolerance_pct", doc="Band around the path, in percent of the planned change (5 = 5 %). Default 5.")
+def SAYPRO_PACE(direction, target, target_date, actual, actual_date, baseline, baseline_date, tolerance_pct=None):
+    """Ahead, On Pace or Behind the straight path from baseline to target by its date; blank without one."""
+
+    def compute():
+        way = _direction(direction)
+        goal = _number(target, "target")
+        due = _date(target_date, "target_date")
+        latest, day = _number(actual, "actual"), _date(actual_date, "actual_date")
+        start, since = _number(baseline, "baseline"), _date(baseline_date, "baseline_date")
+        if None in (goal, due, latest, day, start, since):
+            return ""
+        expected = rules.expected_value(start, since, goal, due, day)
+        found = rules.pace(way, goal, start, expected, latest, _tolerance(tolerance_pct))
+        return found.value if found else ""
+
+    return _guarded(compute)
+
+
+@func(category=CATEGORY)
+@arg("direction", doc="Higher is better or Lower is better.")
+@arg("target", doc="The target (see SAYPRO_TARGET).")
+@arg("target_date", doc="The Target Date; blank gives a date without an on-course judgement.")
+@arg("period_ends_range", doc="The Period End of each recent actual, oldest first (e.g. the last 3).")
+@arg("actuals_range", doc="The recent actuals, in the same order as their period ends.")
+def SAYPRO_PROJECTION(direction, target, target_date, period_ends_range, actuals_range):
+    """The day the line through the recent actuals reaches the target, or why there is none."""
+
+    def compute():
+        way = _direction(direction)
+        goal = _number(target, "target", required=True)
+        due = _date(target_date, "target_date")
+        days = [_date(v, "period_ends_range") for v in _cells(period_ends_range)]
+        values = [_number(v, "actuals_range") for v in _cells(actuals_range)]
+        if len(days) != len(values):
+            raise UdfInputError("period_ends_range and actuals_range must be the same size")
+        points = [Actual("", d, v) for d, v in zip(days, values) if d is not None and v is not None]
+        found = rules.projection(way, goal, due, sorted(points, key=lambda a: a.period_end))
+        if found is None:
+            return "too few actuals"
+        return _excel_date(found.projected_date) if found.projected_date else found.text
 
     return _guarded(compute)
 
@@ -493,7 +552,7 @@ def _text_id(value) -> str:
 def SAYPRO_STATUS_TABLE(
     objectives_range_with_headers, actuals_range_with_headers, as_of=None, tolerance_pct=None, trend_periods=None
 ):
-    """Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress."""
+    """Scores every KPI in one call: KPI ID, Target, Latest Actual, Gap, Gap %, Status, Trend, Progress, Pace, Projection."""
 
     def compute():
         when = _date(as_of, "as_of") or dt.date.today()
@@ -516,6 +575,9 @@ def SAYPRO_STATUS_TABLE(
                     kpi.status_label,
                     kpi.trend.value if kpi.trend else "",
                     _excel_value(kpi.progress),
+                    kpi.pace.value if kpi.pace else "",
+                    _excel_date(kpi.projection.projected_date if kpi.projection else None),
+                    kpi.projection.text if kpi.projection else "",
                 ]
             )
         return table
