@@ -33,6 +33,7 @@ from .model import (
     Frequency,
     Health,
     KpiStatus,
+    Pace,
     Scorecard,
     Settings,
     Strategy,
@@ -688,6 +689,9 @@ def _write_dashboard(wb: Workbook, ws: Worksheet, departments: Sequence[str],
         ("Actions overdue", health_count(Health.OVERDUE.value), health_counts.get(Health.OVERDUE.value, 0), "red"),
         ("Actions blocked or escalated", health_count(Health.BLOCKED.value),
          health_counts.get(Health.BLOCKED.value, 0), "red"),
+        # Pace is Python's value (see docs/formulas.md), counted live like the rest.
+        ("KPIs behind pace", f'=SUMPRODUCT(({obj}[Pace]="{Pace.BEHIND.value}")*{in_dept_obj})',
+         sum(1 for k in card.kpis if k.pace is Pace.BEHIND) if card else 0, "amber"),
     )
     red, amber = fmt.traffic["Off Track"], fmt.traffic["At Risk"]
     for i, (label, formula, cached, colour) in enumerate(alerts, start=6):

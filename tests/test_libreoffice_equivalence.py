@@ -300,6 +300,8 @@ def test_sample_tracker_recalculated_by_libreoffice_equals_the_rules(tmp_path):
     everyone = result["sheets"][contract.DASHBOARD_SHEET]
     statuses = dashboard_counts(everyone, "KPI status", 4)
     assert statuses == {s: float(sum(k.status.value == s for k in card.kpis)) for s in statuses}
+    behind_pace = next(row[2] for row in everyone if row[1] == "KPIs behind pace")
+    assert behind_pace == float(sum(k.pace is not None and k.pace.value == "Behind" for k in card.kpis))
     health = dashboard_counts(everyone, "Action health", 8)
     assert health == {h: float(sum(a.health.value == h for a in card.actions)) for h in health}
     # The selector re-points the charts' source cells to one department.
