@@ -64,6 +64,9 @@ SETTINGS_DEFAULTS: dict[str, object] = {
     "Email To": "",
     "Email Cc": "",
     "Output Folder": "",
+    "Escalate To Head After (days)": 7,
+    "Escalate To Leadership After (days)": 14,
+    "History File": "",
 }
 
 OBJECTIVES = (

@@ -160,6 +160,14 @@ class Verdict(_Choice):
     NO_BASELINE = "No data before"
 
 
+class EscalationLevel(_Choice):
+    """Who must hear about an overdue, blocked or escalated action."""
+
+    OWNER = "Owner"
+    HEAD = "Department Head"
+    LEADERSHIP = "Leadership"
+
+
 class Severity(_Choice):
     ERROR = "error"
     WARNING = "warning"
@@ -182,6 +190,9 @@ class Settings:
     email_to: tuple[str, ...] = ()
     email_cc: tuple[str, ...] = ()
     output_folder: str = ""
+    escalate_head_after_days: int = 7  # an overdue or blocked action goes to the department head
+    escalate_leadership_after_days: int = 14  # … and to leadership after this many days
+    history_file: str = ""  # blank: the history store in the output folder
 
 
 @dataclass(frozen=True)
@@ -372,10 +383,20 @@ class ActionScore:
     health: Health
     last_update: dt.date | None
     effectiveness: "Effectiveness | None" = None  # Done actions with a KPI only
+    escalation: "Escalation | None" = None  # open actions that are overdue, blocked or escalated
 
     @property
     def action_id(self) -> str:
         return self.action.action_id
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The escalation ladder's answer for one open action (DESIGN.md, rules part two)."""
+
+    level: EscalationLevel
+    days: int  # overdue or blocked for this many days (0 when only flagged Escalate)
+    reason: str  # "overdue", "blocked", "flagged Escalate"
 
 
 @dataclass(frozen=True)
@@ -399,6 +420,16 @@ class ParetoItem:
     share: float | None  # of the total weight; None when the total is 0
     cumulative_share: float | None
     vital_few: bool
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A cause category (or fishbone bone) and its share of the gaps behind target."""
+
+    name: str
+    share: float  # of the gaps: 0.5 = half of the KPIs behind target, by weight
+    departments: tuple[str, ...]
+    gaps: int  # how many KPIs behind target with confirmed causes were shared out
 
 
 @dataclass(frozen=True)

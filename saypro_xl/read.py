@@ -958,7 +958,11 @@ _SETTING_FIELDS = {
     "Email To": "email_to",
     "Email Cc": "email_cc",
     "Output Folder": "output_folder",
+    "Escalate To Head After (days)": "escalate_head_after_days",
+    "Escalate To Leadership After (days)": "escalate_leadership_after_days",
+    "History File": "history_file",
 }
+_DAY_SETTINGS = {"Escalate To Head After (days)", "Escalate To Leadership After (days)"}
 _LIST_SETTINGS = {"Attendees", "Email To", "Email Cc"}
 _DATE_SETTINGS = {"As Of Date", "Meeting Date"}
 
@@ -989,7 +993,13 @@ def _read_settings(source: RowSource, issues: _Issues) -> Settings:
             continue
         reader = _Row(sheet, row, index, issues)
         values[name] = _setting_value(reader, name)
-    return Settings(**{_SETTING_FIELDS[k]: v for k, v in values.items() if v is not None})
+    settings = Settings(**{_SETTING_FIELDS[k]: v for k, v in values.items() if v is not None})
+    if settings.escalate_leadership_after_days < settings.escalate_head_after_days:
+        issues.warning(title, "", "Escalate To Leadership After (days)",
+                       f"Escalate To Leadership After ({settings.escalate_leadership_after_days} days) is sooner "
+                       f"than Escalate To Head After ({settings.escalate_head_after_days} days), so department "
+                       "heads are skipped; make it the larger number")
+    return settings
 
 
 def _setting_value(row: _Row, name: str) -> object:
@@ -1012,6 +1022,17 @@ def _setting_value(row: _Row, name: str) -> object:
                 return None
             return int(number)
         return _settings_cell(row, name, periods)
+    if name in _DAY_SETTINGS:
+        def days() -> int | None:
+            number = row.number("Value")
+            if number is None:
+                return None
+            if not number.is_integer() or number < 0:
+                row.flag("Value", f"{name} {_show(number)} must be a whole number of days, 0 or more; "
+                                  "type e.g. 7", False)
+                return None
+            return int(number)
+        return _settings_cell(row, name, days)
     text = row.text("Value")
     return text or None
 

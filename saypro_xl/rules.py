@@ -20,8 +20,12 @@ from .model import (
     Actual,
     Assurance,
     Cause,
+    CauseCategory,
     Direction,
     Effectiveness,
+    Escalation,
+    EscalationLevel,
+    Fishbone,
     Frequency,
     Health,
     KpiScore,
@@ -33,6 +37,7 @@ from .model import (
     Projection,
     Scorecard,
     TargetType,
+    Theme,
     Tracker,
     Trend,
     Update,
@@ -352,6 +357,10 @@ def score(tracker: Tracker, as_of: dt.date | None = None) -> Scorecard:
     for k in kpis:
         first_kpi.setdefault(k.kpi_id, k)
     actions = tuple(_judged(a, first_kpi, by_kpi, by_action, settings.trend_periods) for a in actions)
+    actions = tuple(replace(a, escalation=escalation(a, by_action.get(a.action_id, ()), when,
+                                                     settings.escalate_head_after_days,
+                                                     settings.escalate_leadership_after_days))
+                    for a in actions)
     return Scorecard(tracker=tracker, as_of=when, kpis=kpis, actions=actions)
 
 
@@ -578,3 +587,74 @@ def effectiveness(score: ActionScore, objective: Objective, target_: float | Non
     else:
         verdict = Verdict.NO_CLEAR_CHANGE
     return Effectiveness(verdict, completed, before_mean, after_mean, change, threshold, len(before), len(after))
+
+
+# --------------------------------------------- themes and the escalation ladder
+
+NOT_CATEGORISED = "Not categorised"
+
+
+def blocked_since(score_: ActionScore, updates: Iterable[Update]) -> dt.date | None:
+    """The date of the newest update that set the action Blocked, else its Last Update."""
+    blocked = [u for u in updates if u.action_id == score_.action_id and u.status is ActionStatus.BLOCKED]
+    if blocked:
+        return max(blocked, key=lambda u: (u.date, u.row)).date
+    return score_.action.last_update
+
+
+def escalation(score_: ActionScore, updates: Iterable[Update], as_of: dt.date,
+               head_after_days: int = 7, leadership_after_days: int = 14) -> Escalation | None:
+    """Who must hear about an open action: Escalate = Yes goes to leadership; an overdue or blocked
+    action goes to its owner, then its department head, then leadership as the days add up."""
+    if score_.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+        return None
+    if score_.health is Health.OVERDUE and score_.due_date is not None:
+        days, reason = (as_of - score_.due_date).days, "overdue"
+    elif score_.health is Health.BLOCKED and score_.status is ActionStatus.BLOCKED:
+        since = blocked_since(score_, updates)
+        days, reason = (max((as_of - since).days, 0) if since else 0), "blocked"
+    elif score_.action.escalate:
+        days, reason = 0, "flagged Escalate"
+    else:
+        return None
+    if score_.action.escalate:
+        return Escalation(EscalationLevel.LEADERSHIP, days, reason if reason == "flagged Escalate"
+                          else f"{reason}, flagged Escalate")
+    if days < head_after_days:
+        level = EscalationLevel.OWNER
+    elif days < leadership_after_days:
+        level = EscalationLevel.HEAD
+    else:
+        level = EscalationLevel.LEADERSHIP
+    return Escalation(level, days, reason)
+
+
+def theme_shares(kpis: Sequence[KpiScore], causes: Iterable[Cause], by: str = "category") -> list[Theme]:
+    """The common themes across gaps: each KPI behind target with confirmed causes is one gap,
+    shared among its confirmed causes by Weight (equally when none has a weight); a theme's share
+    is the sum of its parts over the number of such gaps. Largest first; ties keep list order."""
+    behind = {k.kpi_id: k for k in kpis if k.status in (KpiStatus.AT_RISK, KpiStatus.OFF_TRACK)}
+    confirmed: dict[str, list[Cause]] = defaultdict(list)
+    for cause in causes:
+        if cause.confirmed and cause.kpi_id in behind:
+            confirmed[cause.kpi_id].append(cause)
+    gaps = [kpi_id for kpi_id in behind if confirmed.get(kpi_id)]
+    if not gaps:
+        return []
+    order = [m.value for m in (CauseCategory if by == "category" else Fishbone)] + [NOT_CATEGORISED]
+    parts: dict[str, float] = defaultdict(float)
+    departments: dict[str, list[str]] = defaultdict(list)
+    for kpi_id in gaps:
+        mine = confirmed[kpi_id]
+        weights = [max(c.weight or 0.0, 0.0) for c in mine]
+        total = sum(weights)
+        for cause, weight in zip(mine, weights):
+            value = cause.category if by == "category" else cause.fishbone
+            name = value.value if value is not None else NOT_CATEGORISED
+            parts[name] += weight / total if total else 1 / len(mine)
+            dept = behind[kpi_id].objective.department.strip() or "(No department)"
+            if dept not in departments[name]:
+                departments[name].append(dept)
+    themes = [Theme(name, round(parts[name] / len(gaps), RATIO_DIGITS), tuple(departments[name]), len(gaps))
+              for name in order if name in parts]
+    return sorted(themes, key=lambda t: -t.share)

@@ -564,14 +564,18 @@ def _write_settings(ws: Worksheet, settings: Settings | None, fmt: _Formats) -> 
         cell_format = fmt.date if name in ("As Of Date", "Meeting Date") else fmt.text
         _write_value(ws, i, 1, value, cell_format, f"Settings!B{i + 1}")
         cells[name] = f"{c.SETTINGS_SHEET}!$B${i + 1}"
-    ws.set_column(0, 0, 18)
+    ws.set_column(0, 0, 34)  # "Escalate To Leadership After (days)" in full
     ws.set_column(1, 1, 48)
     ws.set_column(2, 2, 70)
     hints = {"As Of Date": "Blank = today. The date gaps and action health are judged on.",
              "Tolerance %": "A KPI behind target by up to this share is At Risk; beyond it Off Track.",
              "Trend Periods": "How many latest actuals the Trend looks at.",
              "Attendees": "Separate names with ; or ,",
-             "Email To": "Separate addresses with ; or ,"}
+             "Email To": "Separate addresses with ; or ,",
+             "Escalate To Head After (days)": "An action overdue or blocked this long goes to its "
+                                              "department head (before that: its owner).",
+             "Escalate To Leadership After (days)": "… and this long, to leadership.",
+             "History File": "Blank = saypro_history.sqlite in the output folder."}
     for i, name in enumerate(names, start=1):
         if name in hints:
             checked(ws.write_string(i, 2, hints[name], fmt.subtitle), f"Settings!C{i + 1}")
@@ -589,6 +593,9 @@ def _settings_values(settings: Settings | None) -> dict[str, object]:
         "Attendees": "; ".join(settings.attendees), "Tolerance %": settings.tolerance_pct,
         "Trend Periods": settings.trend_periods, "Email To": "; ".join(settings.email_to),
         "Email Cc": "; ".join(settings.email_cc), "Output Folder": settings.output_folder,
+        "Escalate To Head After (days)": settings.escalate_head_after_days,
+        "Escalate To Leadership After (days)": settings.escalate_leadership_after_days,
+        "History File": settings.history_file,
     }
 
 
