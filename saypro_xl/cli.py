@@ -274,6 +274,9 @@ def action_json(a) -> dict:
         # Did it work? Done actions with a KPI only; null while open.
         "effectiveness": a.effectiveness.verdict.value if a.effectiveness else None,
         "effectiveness_detail": _effectiveness_json(a.effectiveness),
+        # Who must hear about it: null unless overdue, blocked or flagged Escalate.
+        "escalation": ({"level": a.escalation.level.value, "days": a.escalation.days,
+                        "reason": a.escalation.reason} if a.escalation else None),
     }
 
 
@@ -285,8 +288,12 @@ def _effectiveness_json(e) -> dict | None:
             "after_points": e.after_points}
 
 
+def theme_json(t) -> dict:
+    return {"category": t.name, "share": t.share, "departments": list(t.departments), "gaps": t.gaps}
+
+
 def cmd_status(args) -> int:
-    from .rules import score
+    from .rules import score, theme_shares
 
     tracker = _load(args.tracker)
     card = score(tracker, args.as_of)
@@ -296,7 +303,10 @@ def cmd_status(args) -> int:
     if args.json:
         print_json({"as_of": card.as_of.isoformat(),
                     "kpis": [kpi_json(k) for k in card.kpis],
-                    "actions": [action_json(a) for a in card.actions]})
+                    "actions": [action_json(a) for a in card.actions],
+                    "themes": [theme_json(t) for t in theme_shares(card.kpis, card.tracker.causes)],
+                    "fishbone_themes": [theme_json(t) for t in theme_shares(card.kpis, card.tracker.causes,
+                                                                            by="fishbone")]})
     else:
         print(f"{tracker.settings.organisation or args.tracker.name} — status on {card.as_of:%Y-%m-%d}\n")
         print_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Progress", "Status", "Trend",

@@ -118,3 +118,28 @@ def test_no_themes_without_confirmed_causes_of_gaps():
     card = rules.score(Tracker(Settings(), objectives=(_objective("S1", "Sales"),),
                                actuals=(Actual("S1", D(2025, 6, 1), 50),)), AS_OF)
     assert rules.theme_shares(card.kpis, ()) == []
+
+
+def test_status_json_of_the_sample_carries_themes_and_escalations(tmp_path, capsys):
+    import json
+
+    from saypro_xl import cli
+
+    path = tmp_path / "sample.xlsx"
+    assert cli.main(["new-tracker", str(path), "--sample"]) == 0
+    capsys.readouterr()
+    assert cli.main(["status", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # Six gaps behind target have confirmed causes (SAL-02 has none, OPS-02 only an unconfirmed one).
+    # Inefficient process: CS-02 and OPS-01 whole → 2/6. Misalignment: SAL-01 8/14 + MKT-01 7/12.
+    themes = {t["category"]: t for t in data["themes"]}
+    assert [t["category"] for t in data["themes"]][:2] == ["Inefficient process", "Misalignment"]
+    assert themes["Inefficient process"]["share"] == pytest.approx(2 / 6)
+    assert themes["Misalignment"]["share"] == pytest.approx((8 / 14 + 7 / 12) / 6)
+    assert themes["Misalignment"]["departments"] == ["Sales", "Marketing"]
+    assert themes["Lack of training"]["share"] == pytest.approx(6 / 14 / 6)
+    # CA-04 was due 14 April: 11 days overdue on 25 April → its department head. CA-08 is blocked
+    # (update of 22 April) and flagged Escalate → leadership.
+    ladder = {a["action_id"]: a["escalation"] for a in data["actions"] if a["escalation"]}
+    assert ladder == {"CA-04": {"level": "Department Head", "days": 11, "reason": "overdue"},
+                      "CA-08": {"level": "Leadership", "days": 3, "reason": "blocked, flagged Escalate"}}
