@@ -65,6 +65,7 @@ from .model import (
     _Choice,
 )
 from .rules import original_due
+from .target_words import TargetWordingError, check_against_type, read_target_wording
 
 HEADER_SCAN_ROWS = 10  # the header row is looked for in the first rows of a sheet
 EXCEL_ERROR_CODES = frozenset(
@@ -783,8 +784,14 @@ def _read_objectives(opened, issues: _Issues) -> tuple[list[Objective], _Ids]:
         direction = row.choice("Direction", Direction, required=True)
         baseline = row.number("Baseline")
         baseline_date = row.date("Baseline Date")
-        target_type = row.choice("Target Type", TargetType, required=True)
-        target_value = row.number("Target Value", required=True)
+        raw_value = row.raw("Target Value")
+        worded = isinstance(raw_value, str) and raw_value.strip() and _number_from_text(raw_value) is None
+        target_type = row.choice("Target Type", TargetType, required=not worded)
+        if worded:
+            target_type, target_value = _worded_target(row, str(raw_value), target_type, direction,
+                                                       row.text("Unit"))
+        else:
+            target_value = row.number("Target Value", required=True)
         target_date = row.date("Target Date")
         if baseline_date and target_date and target_date <= baseline_date:
             row.flag("Target Date", f"Target Date {target_date.isoformat()} is not after Baseline Date "
@@ -806,6 +813,24 @@ def _read_objectives(opened, issues: _Issues) -> tuple[list[Objective], _Ids]:
             baseline_date=baseline_date, target_date=target_date,
         ))
     return records, ids
+
+
+def _worded_target(row: _Row, text: str, explicit: TargetType | None, direction: Direction | None,
+                   unit: str) -> tuple[TargetType | None, float | None]:
+    """A Target Value typed in words ("15% increase"): read it, say how, or refuse it at its cell."""
+    if direction is None:  # the Direction's own error is already reported
+        row.flag("Target Value", f'Target Value "{text}" is worded; it can be read once the Direction is set',
+                 True)
+        return explicit, None
+    try:
+        reading = read_target_wording(text, direction, unit)
+        check_against_type(reading, explicit, text)
+    except TargetWordingError as problem:
+        row.flag("Target Value", str(problem), True)
+        return explicit, None
+    row.flag("Target Value", f'Target Value "{text}" read as {reading.explained}; type the Target Type and '
+                             "a number to silence this", False, Severity.WARNING)
+    return reading.target_type, reading.value
 
 
 def _read_actuals(opened, kpi_ids: _Ids, issues: _Issues) -> list[Actual]:

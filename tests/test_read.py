@@ -244,7 +244,8 @@ PLANTED = [
      "Actions!G2: Owner is blank; fill it in or delete the row", E,
      lambda t: [a.action_id for a in t.actions] == ["A2", "A3"]),
     ("text-for-number", _plant("objectives", 0, "Target Value", "eighty"),
-     'Objectives!I2: Target Value "eighty" is not a number; type a number such as 12.5', E,
+     'Objectives!I2: Target Value "eighty" is not a number or a wording we read; type a number, or e.g. '
+     '"15% increase", "30% reduction", "+5 pp", "2-week reduction" or "reach 90"', E,
      lambda t: [o.kpi_id for o in t.objectives] == ["K2"] and len(t.actuals) == 5),
     ("number-as-text", _plant("actuals", 1, "Actual", " 72.5 "),
      'Actuals!C3: Actual "72.5" is text, read as the number 72.5; retype it as a number', W,
