@@ -162,3 +162,18 @@ def test_an_empty_tracker_says_nothing_untrue(empty):
         spec = report_spec(kind, empty)
         words = " ".join(t for sheet in spec.sheets for t in sheet.texts())
         assert "on target" not in words or "No KPI" in words, kind
+
+
+def test_common_themes_across_departments(card):
+    text = findings.summary_paragraph(card)
+    # Six gaps with confirmed causes: inefficient process CS-02 + OPS-01 = 2/6; misalignment
+    # SAL-01 8/14 + MKT-01 7/12 = 1.155/6 = 19 %; resource shortage CS-01 = 1/6 (ties with motivation,
+    # EER-01: the category list's order decides).
+    assert ("Common themes across departments: inefficient process (33 % of the gaps; Customer Support, "
+            "Operations); misalignment (19 % of the gaps; Sales, Marketing); resource shortage (17 % of the "
+            "gaps; Customer Support).") in text
+    rows = findings.findings_workbook(card).table("themes").records()
+    assert [r["Theme (cause category)"] for r in rows] == [
+        "Inefficient process", "Misalignment", "Resource shortage", "Motivation", "Lack of training",
+        "Poor customer engagement"]
+    assert rows[-1]["Cumulative"] == pytest.approx(1.0)

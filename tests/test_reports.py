@@ -137,7 +137,8 @@ def test_findings_pareto_equals_the_rules(card):
     assert table.column_values("Cumulative share") == [p.cumulative_share for p in expected]
     assert table.column_values("Vital few") == ["Yes" if p.vital_few else "No" for p in expected]
     assert table.column_values("Cause ID")[:4] == ["C-F1", "C-L1", "C-P1", "C-F3"]
-    chart = findings.findings_workbook(card).sheet("Findings").charts()[0]
+    chart = next(c for c in findings.findings_workbook(card).sheet("Findings").charts()
+                 if c.title == "Pareto of root causes")
     assert [(x.values, x.kind, x.secondary_axis) for x in chart.series] == [
         ("Weight", "", False), ("Cumulative share", "line", True)]
 
@@ -358,7 +359,7 @@ def test_charts_exist_and_nothing_active(built):
             rels = "".join(z.read(n).decode() for n in names if n.endswith(".rels"))
         assert 'TargetMode="External"' not in rels
     assert counts == {
-        "Findings_Report_2025-05-12.xlsx": 1,
+        "Findings_Report_2025-05-12.xlsx": 2,  # common themes and the Pareto of causes
         "Implementation_Timeline_2025-05-12.xlsx": 0,
         "Meeting_Agenda_weekly_2025-05-14.xlsx": 0,
         "Leadership_Pack_2025-05-12.xlsx": 6,  # the dashboard's; the pack's short findings has no Pareto
@@ -370,7 +371,7 @@ def test_charts_exist_and_nothing_active(built):
 
 def test_pareto_chart_points_at_the_table(built):
     with zipfile.ZipFile(built[1][0]) as z:
-        xml = z.read("xl/charts/chart1.xml").decode()
+        xml = z.read("xl/charts/chart2.xml").decode()  # chart1 is the common themes' chart
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml
     assert "Findings!$G$" in xml and "Findings!$I$" in xml  # Weight and Cumulative share columns
 

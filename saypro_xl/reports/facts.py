@@ -245,7 +245,9 @@ def signal_text(kpi: KpiScore) -> str:
 def outlook_sentence(kpi: KpiScore) -> str:
     """'Response time (hours): behind the path … ; late: reaches … . Variation: … .'"""
     parts = [p for p in (pace_text(kpi), projection_text(kpi)) if p]
-    return f"{kpi_label(kpi)}: {'; '.join(parts)}. Variation: {signal_text(kpi)}."
+    # Under 12 actuals there is no variation to read: saying so on every line is noise.
+    variation = f" Variation: {signal_text(kpi)}." if kpi.variation is not None else ""
+    return f"{kpi_label(kpi)}: {'; '.join(parts)}.{variation}"
 
 
 def effect_text(score: ActionScore) -> str:

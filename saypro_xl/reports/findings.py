@@ -142,6 +142,8 @@ def summary_paragraph(card: Scorecard) -> str:
                          f"{counts['On Track']} on track and {counts['No Data']} without data yet.")
         if behind:
             sentences.append(f"{f.plural(len(behind), 'department')} behind target: {f.listing(behind)}.")
+            if themes_sentence(card):
+                sentences.append(themes_sentence(card))
         else:
             sentences.append(no_gap_text(card))
     done = sum(1 for a in card.actions if a.status is ActionStatus.DONE)
@@ -432,9 +434,57 @@ def fishbone_table(card: Scorecard, key: str) -> s.Table:
     )
 
 
+def themes_table(card: Scorecard, key: str) -> s.Table:
+    """Cause categories by their share of the gaps behind target, largest first, with a running total."""
+    themes = rules.theme_shares(card.kpis, card.tracker.causes)
+    running, rows = 0.0, []
+    for t in themes:
+        running += t.share
+        rows.append((t.name, t.share, round(running, rules.RATIO_DIGITS), f.listing(list(t.departments))))
+    return s.Table(
+        key,
+        (s.Column("Theme (cause category)", span=2), s.Column("Share of gaps", "percent"),
+         s.Column("Cumulative", "percent"), s.Column("Departments", span=6)),
+        tuple(rows),
+        empty_text="No KPI behind target has a confirmed cause yet, so no theme can be drawn.",
+    )
+
+
+def themes_chart(key: str, title: str = "Common themes across departments") -> s.Chart:
+    return s.Chart(
+        "column", title,
+        (s.Series("Share of gaps", key, "Share of gaps", "Theme (cause category)", colour="#2F5496"),
+         s.Series("Cumulative", key, "Cumulative", "Theme (cause category)", kind="line",
+                  secondary_axis=True, colour="#C00000")),
+        y_percent=True, y2_percent=True, y2_max=1.0, width_columns=6, height_rows=14,
+    )
+
+
+def themes_sentence(card: Scorecard, top: int = 3) -> str:
+    """'Common themes across departments: Inefficient process (33 % of the gaps; …), …' or ''."""
+    themes = rules.theme_shares(card.kpis, card.tracker.causes)[:top]
+    if not themes:
+        return ""
+    named = [f"{t.name.lower()} ({t.share * 100:.0f} % of the gaps; {f.listing(list(t.departments))})"
+             for t in themes]
+    return "Common themes across departments: " + "; ".join(named) + "."
+
+
+def _themes(card: Scorecard, prefix: str) -> list[s.Block]:
+    key = prefix + "themes"
+    return [
+        s.PageBreak(),
+        s.Text("Root Causes: Common Themes Across Departments", "heading"),
+        s.Text("Each KPI behind target with confirmed causes counts as one gap, shared among its causes by "
+               "weight; a theme's share is its part of all such gaps.", "note"),
+        themes_table(card, key),
+        themes_chart(key),
+    ]
+
+
 def _pareto(card: Scorecard, prefix: str) -> list[s.Block]:
     key = prefix + "pareto"
-    return [
+    return _themes(card, prefix) + [
         s.PageBreak(),
         s.Text("Root Causes: Fishbone Categories and Pareto", "heading"),
         s.Text("Root causes by fishbone category, with the evidence behind them", "subheading"),
