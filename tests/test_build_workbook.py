@@ -13,6 +13,7 @@ import io
 import json
 import random
 import re
+import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -89,11 +90,31 @@ def test_workbook_open_registers_function_wizard_help_for_every_udf(decoded):
     from saypro_xl.excel.udfs import function_help_vba, saypro_functions
 
     assert decoded["ThisWorkbook"].endswith(
-        "Private Sub Workbook_Open()\r\n    SayPro_RegisterFunctionHelp\r\nEnd Sub\r\n")
+        "Private Sub Workbook_Open()\r\n"
+        "    Dim wasSaved As Boolean\r\n"
+        "    wasSaved = ThisWorkbook.Saved\r\n"
+        "    SayPro_RegisterFunctionHelp\r\n"
+        "    ThisWorkbook.Saved = wasSaved\r\n"
+        "End Sub\r\n")
     help_module = decoded["SayPro_FunctionHelp"]
     assert help_module == crlf('Attribute VB_Name = "SayPro_FunctionHelp"\n' + function_help_vba())
     for name in saypro_functions():
         assert f"'!{name}\", _" in help_module
+
+
+def test_workbook_open_puts_saved_back_around_every_macro_options_call(decoded):
+    # Application.MacroOptions marks the workbook changed; without restoring Saved, Excel
+    # would ask "Save changes?" on closing a workbook nobody touched.
+    callers = [name for name, code in decoded.items() if "Application.MacroOptions" in code]
+    assert callers == ["SayPro_FunctionHelp"]
+    body = re.search(r"Private Sub Workbook_Open\(\)\r\n(.*?)End Sub", decoded["ThisWorkbook"], re.DOTALL)
+    lines = [line.strip() for line in body.group(1).split("\r\n") if line.strip()]
+    assert lines == ["Dim wasSaved As Boolean", "wasSaved = ThisWorkbook.Saved",
+                     "SayPro_RegisterFunctionHelp", "ThisWorkbook.Saved = wasSaved"]
+    # The only other caller of the registering Sub would escape the restore: there is none.
+    calls = [name for name, code in decoded.items()
+             if re.search(r"^\s*(?:Call\s+)?SayPro_RegisterFunctionHelp\b", code, re.M)]
+    assert calls == ["ThisWorkbook"]
 
 
 def test_macro_module_decodes_to_its_source_file(decoded):
@@ -184,6 +205,52 @@ def test_project_is_source_only_so_excel_compiles_it(built):
     assert vba.decrypt_project_value(lines["DPB"].strip('"')) == b"\0"  # no password
     assert vba.decrypt_project_value(lines["GC"].strip('"')) == b"\xff"  # visible
     assert "Module=SayPro" in text and "Class=Dictionary" in text and "Document=ThisWorkbook/&H00000000" in text
+
+
+def dir_records(directory: bytes, stop: int) -> list[tuple[int, bytes]]:
+    """(Id, bytes after the Id) of each record of a decompressed dir stream, up to Id `stop`."""
+    records, pos = [], 0
+    while True:
+        record_id, size = struct.unpack_from("<HI", directory, pos)
+        if record_id == 0x0009:  # PROJECTVERSION: Reserved where a size would be, then 6 bytes
+            size = 6
+        records.append((record_id, directory[pos + 2 : pos + 6 + size]))
+        pos += 6 + size
+        if record_id == stop:
+            return records
+
+
+def dir_stream_of(workbook: Path) -> bytes:
+    with zipfile.ZipFile(workbook) as archive:
+        project = olefile.OleFileIO(io.BytesIO(archive.read("xl/vbaProject.bin")))
+    return decompress_stream(bytearray(project.openstream("VBA/dir").read()))
+
+
+def test_dir_stream_has_projectcompatversion_right_after_syskind(built):
+    directory = dir_stream_of(built)
+    # [MS-OVBA] 2.3.4.2.1: SysKind, then the optional CompatVersion, then LCID. Each record is
+    # Id (2 bytes), Size (4) and its value: SysKind 3 (64-bit Windows), CompatVersion 5,
+    # LCID 0x0409 (en-US), all little-endian.
+    assert directory[:30] == bytes.fromhex(
+        "0100" "04000000" "03000000"
+        "4a00" "04000000" "05000000"
+        "0200" "04000000" "09040000")
+    assert directory.count(bytes.fromhex("4a00" "04000000")) == 1
+    # PROJECTVERSION as the comment in vba.py says: Id 9, Reserved 4, VersionMajor 1, VersionMinor 0.
+    records = dict(dir_records(directory, stop=0x0009))
+    assert records[0x0009] == bytes.fromhex("04000000" "01000000" "0000")
+
+
+def test_dir_stream_project_information_is_in_excel_own_order(built):
+    # xlwings' quickstart.xlsm was saved by Excel: its project information records are
+    # the order Excel writes, CompatVersion included.
+    excel_saved = dir_stream_of(XLWINGS_DIR / "quickstart.xlsm")
+    ours = dir_stream_of(built)
+    excel_ids = [record_id for record_id, _ in dir_records(excel_saved, stop=0x000C)]
+    assert excel_ids == [0x0001, 0x004A, 0x0002, 0x0014, 0x0003, 0x0004, 0x0005, 0x0040, 0x0006, 0x003D,
+                         0x0007, 0x0008, 0x0009, 0x000C]
+    assert [record_id for record_id, _ in dir_records(ours, stop=0x000C)] == excel_ids
+    assert dict(dir_records(excel_saved, stop=0x000C))[0x004A] == bytes.fromhex("04000000" "05000000")
 
 
 def test_doctor_reads_the_embedded_xlwings_version(built, tmp_path):

@@ -157,7 +157,16 @@ def sheet_codenames(sheet_names: list[str]) -> dict[str, str]:
 FUNCTION_HELP_MODULE = "SayPro_FunctionHelp"
 # xlwings gives the function wizard its help (Application.MacroOptions) only when
 # "Import Functions" runs from Python; a prebuilt workbook registers it on open.
-WORKBOOK_OPEN_CODE = "Private Sub Workbook_Open()\n    SayPro_RegisterFunctionHelp\nEnd Sub\n"
+# MacroOptions marks the workbook changed, so Saved is put back as it was: otherwise
+# Excel would ask "Save changes?" on every close of an untouched workbook.
+WORKBOOK_OPEN_CODE = (
+    "Private Sub Workbook_Open()\n"
+    "    Dim wasSaved As Boolean\n"
+    "    wasSaved = ThisWorkbook.Saved\n"
+    "    SayPro_RegisterFunctionHelp\n"
+    "    ThisWorkbook.Saved = wasSaved\n"
+    "End Sub\n"
+)
 
 
 def function_help_source() -> str:

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CODEPAGE = 1252  # Western European, what Excel writes for an en-US project
+# PROJECTCOMPATVERSION's value: what xlwings' Excel-saved quickstart.xlsm (the workbook
+# `xlwings quickstart` copies for its users) carries; projects saved by other builds carry 3 or 4.
+COMPAT_VERSION = 5
 PROJECT_NAME = "VBAProject"
 
 # Attribute lines VBA itself stores at the top of document and class modules.
@@ -285,6 +288,9 @@ def _dir_stream(modules: Sequence[VbaModule]) -> bytes:
     """The decompressed `dir` stream ([MS-OVBA] 2.3.4.2)."""
     out = bytearray()
     out += _record(0x0001, struct.pack("<I", 3))  # SysKind: 64-bit Windows, as Excel 365 writes
+    # PROJECTCOMPATVERSION (2.3.4.2.1.2): optional, right after SysKind as 2.3.4.2.1 orders it.
+    # Current Excel writes it; the spec gives the value no meaning (see COMPAT_VERSION).
+    out += _record(0x004A, struct.pack("<I", COMPAT_VERSION))
     out += _record(0x0002, struct.pack("<I", 0x0409))  # LCID
     out += _record(0x0014, struct.pack("<I", 0x0409))  # LCIDINVOKE
     out += _record(0x0003, struct.pack("<H", CODEPAGE))
@@ -293,7 +299,8 @@ def _dir_stream(modules: Sequence[VbaModule]) -> bytes:
     out += _record(0x0006, b"") + _record(0x003D, b"")  # help file paths
     out += _record(0x0007, struct.pack("<I", 0))  # help context
     out += _record(0x0008, struct.pack("<I", 0))  # lib flags
-    # PROJECTVERSION: its Size field says 4 but 6 bytes follow (major 4, minor 2).
+    # PROJECTVERSION: Id 0x0009, Reserved 4 (MUST be 4; not a size: 6 bytes follow it),
+    # VersionMajor 1 (4 bytes), VersionMinor 0 (2 bytes).
     out += struct.pack("<HIIH", 0x0009, 4, 1, 0)
     out += _record(0x000C, b"") + _record(0x003C, b"")  # conditional compilation constants
     for name, libid in REFERENCES:
@@ -642,7 +649,7 @@ def read_module_sources(vba_project: bytes) -> dict[str, str]:
     while pos + 6 <= len(directory):
         record_id, size = struct.unpack_from("<HI", directory, pos)
         pos += 6
-        if record_id == 0x0009:  # PROJECTVERSION: Size lies, 6 bytes follow
+        if record_id == 0x0009:  # PROJECTVERSION: Reserved (4) stands where a size would, 6 bytes follow
             size = 6
         value = directory[pos : pos + size]
         pos += size
