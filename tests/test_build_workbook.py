@@ -265,6 +265,25 @@ def test_doctor_reads_the_embedded_xlwings_version(built, tmp_path):
         xlwings_version_of(not_a_workbook)
 
 
+def test_first_open_guide_names_the_five_excel_checks_and_how_to_report():
+    guide = (REPO / "docs" / "excel-first-open.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", guide, re.M)
+    assert headings == [
+        "1. It opens without a repair prompt",
+        "2. Debug → Compile VBAProject is clean",
+        "3. A saved copy carries compiled code",
+        "4. The Self-test, then one ribbon button",
+        "5. It closes without a \"Save changes?\" prompt",
+        "How to report the result",
+    ]
+    # Check 3 says where the version is: bytes 2-3 of _VBA_PROJECT, 0xFFFF as built.
+    assert "bytes 2-3 of the `VBA/_VBA_PROJECT` stream" in guide and "`cc 61 ff ff`" in guide
+    report = guide.split("## How to report the result")[1]
+    for field in ("Excel:", "Windows:", "bitness", "pass / fail", "screenshot", "issue"):
+        assert field in report, field
+    assert "[docs/excel-first-open.md](docs/excel-first-open.md)" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
 # ------------------------------------------------------------------ buttons and ribbon
 
 
