@@ -207,8 +207,15 @@ def test_agenda_items_drawn_from_the_data(card):
     book = agenda.agenda_workbook(card, "weekly")
     pending = book.table("pending_approval").records()
     assert [(r["Action ID"], r["Owner"]) for r in pending] == [("A-03", "Lerato M."), ("A-06", "Naledi K.")]
-    overdue = {r["Action ID"]: r for r in book.table("overdue_blocked").records()}
+    follow_up = agenda.agenda_workbook(card, "follow-up")
+    overdue = {r["Action ID"]: r for r in follow_up.table("overdue_blocked").records()}
     assert overdue["A-04"]["Note"] == "Blocked, 30 %; escalated; slipped 28 days; Budget not released"
+    # The weekly meeting sees them on the escalation ladder: A-01 was due 28 April, 14 days before
+    # 12 May → leadership; A-04 is blocked and flagged Escalate → leadership.
+    ladder = book.table("escalations")
+    assert ladder.rows[0][0] == "Leadership (2)" and ladder.row_styles[0] == "group"
+    assert [(r["Action ID"], r["Days"], r["Why"]) for r in ladder.records()] == [
+        ("A-01", 14, "overdue"), ("A-04", 0, "blocked, flagged Escalate; Budget not released")]
 
 
 def test_time_boxes_run_back_to_back():

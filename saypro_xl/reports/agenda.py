@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import rules
-from ..model import ActionScore, Health, KpiScore, Scorecard
+from ..model import ActionScore, EscalationLevel, Health, KpiScore, Scorecard
 from . import facts as f
 from . import spec as s
 from .changes import changes_since
@@ -71,7 +71,7 @@ SECTIONS: dict[str, tuple[Section, ...]] = {
                 "Action owners present the current status of their assigned corrective actions.", ("progress",),
                 "Action owners"),
         Section("Challenges and solutions", 15,
-                "Discuss any barriers or issues that have arisen and work on solutions.", ("overdue_blocked",)),
+                "Discuss any barriers or issues that have arisen and work on solutions.", ("escalations",)),
         Section("KPI review", 15,
                 "Evaluate the KPIs associated with each corrective action to assess effectiveness.",
                 ("action_kpis", "kpis_attention"), "KPI owners"),
@@ -275,6 +275,9 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         "overdue_blocked": actions("Overdue, blocked or escalated actions", "overdue_blocked",
                                    overdue_blocked_escalated(card), "No action is overdue, blocked or escalated."),
         "progress": actions("Open actions by owner", "progress", by_owner, "No open actions."),
+        "escalations": lambda p: [s.Text("Overdue, blocked or escalated actions, by who must act "
+                                         "(the escalation ladder)", "subheading"),
+                                  escalation_table(card, p + "escalations")],
         "slipped": actions("Actions that slipped, started late or fell behind schedule", "slipped",
                            [a for a in open_ if a.slippage_days > 0 or a.health in (Health.LATE_START, Health.AT_RISK)],
                            "No action has slipped, started late or fallen behind schedule."),
@@ -287,6 +290,31 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         "gaps_without_cause": gaps_without_cause,
         "causes_without_action": causes_without_action,
     }
+
+
+LADDER_ORDER = (EscalationLevel.LEADERSHIP, EscalationLevel.HEAD, EscalationLevel.OWNER)
+
+
+def escalation_table(card: Scorecard, key: str) -> s.Table:
+    """Open actions on the escalation ladder, grouped by level (leadership first), longest first."""
+    columns = (s.Column("Level"), s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"),
+               s.Column("Department"), s.Column("Days", "integer"), s.Column("Why", span=2))
+    rows: list[tuple] = []
+    styles: list[str] = []
+    for level in LADDER_ORDER:
+        found = sorted((a for a in card.actions if a.escalation and a.escalation.level is level),
+                       key=lambda a: (-a.escalation.days, a.action.row))
+        if not found:
+            continue
+        rows.append((f"{level.value} ({len(found)})",) + (None,) * (len(columns) - 1))
+        styles.append("group")
+        for a in found:
+            rows.append((level.value, a.action_id, a.action.action, a.action.owner, f.action_department(card, a),
+                         a.escalation.days, a.escalation.reason + (f"; {a.action.obstacles}" if a.action.obstacles
+                                                                   else "")))
+            styles.append("")
+    return s.Table(key, columns, tuple(rows), row_styles=tuple(styles),
+                   empty_text="No action is overdue, blocked or escalated.")
 
 
 def time_boxes(sections: tuple[Section, ...], start: dt.time) -> list[tuple[str, str]]:
