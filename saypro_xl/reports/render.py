@@ -65,6 +65,7 @@ BOLD_WIDTH = 1.1
 LINE_POINTS = 12.75
 COLUMN_PIXELS_PER_CHAR = 7
 ROW_PIXELS = 20
+FIGURE_POINTS = 27
 
 
 @dataclass
@@ -175,8 +176,12 @@ class _Renderer:
         ws.set_paper(9)  # A4
         if sheet.landscape:
             ws.set_landscape()
-        if sheet.fit_to_width:
+        if sheet.fit_to_page:
+            ws.fit_to_pages(1, 1)
+        elif sheet.fit_to_width:
             ws.fit_to_pages(1, 0)
+        if sheet.hidden:
+            ws.hide()
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         xlsx.checked(ws.set_footer("&L&A&RPage &P of &N"), f"{sheet.name} footer")
         for i, width in enumerate(sheet.column_widths):
@@ -201,6 +206,12 @@ class _Renderer:
                 row = self._write_bullets(ws, sheet, row, block)
             elif isinstance(block, s.Table):
                 row = self._write_table(ws, sheet, row, block)
+            elif isinstance(block, s.Figures):
+                row = self._write_figures(ws, sheet, row, block)
+            elif isinstance(block, s.ChartGrid):
+                for r, c, chart in block.cells:
+                    self.pending_charts.append((ws, sheet, chart, row + r, c))
+                row += block.height_rows
             elif isinstance(block, s.Chart):
                 if block.beside_previous and previous_chart is not None:
                     prow, pcol, pchart = previous_chart
@@ -216,6 +227,10 @@ class _Renderer:
             previous_chart = None
         if breaks:
             xlsx.checked(ws.set_h_pagebreaks(breaks), f"{sheet.name} page breaks")
+        if sheet.fit_to_page and row > 0:
+            # Only what the sheet holds, so no stray cell or empty row shrinks the page.
+            last_col = max(1, len(sheet.column_widths)) - 1
+            xlsx.checked(ws.print_area(0, 0, row - 1, last_col), f"{sheet.name} print area")
 
     def _width(self, sheet: s.Sheet, first: int, count: int) -> float:
         widths = list(sheet.column_widths) or [8.43]
@@ -254,6 +269,24 @@ class _Renderer:
         elif block.style == "heading":
             xlsx.checked(ws.set_row(row, 20), f"{sheet.name} row height")
         return row + (2 if block.style in ("paragraph", "alert") else 1)
+
+    def _write_figures(self, ws, sheet: s.Sheet, row: int, block: s.Figures) -> int:
+        """Key-figure tiles: the number in large type over its label, coloured by the tile's style."""
+        for col, item in enumerate(block.items):
+            if item is None:
+                continue
+            colours = STYLES[item.style] if item.style else {"font_color": "#1F3864", "bg_color": "#F2F2F2"}
+            tile = (("align", "center"), ("valign", "vcenter"), ("bg_color", colours.get("bg_color", "#F2F2F2")),
+                    ("border", 1), ("border_color", "#FFFFFF"))
+            number = self.formats.get("", extra=tile + (("bold", True), ("font_size", 18),
+                                                         ("font_color", colours["font_color"]),
+                                                         ("num_format", "#,##0.##")))
+            label = self.formats.get("", extra=tile + (("font_size", 9), ("text_wrap", True),
+                                                        ("font_color", colours["font_color"])))
+            self._write_value(ws, row, col, item.value, number, f"{sheet.name} figure")
+            self._write_value(ws, row + 1, col, item.label, label, f"{sheet.name} figure label")
+        xlsx.checked(ws.set_row(row, FIGURE_POINTS), f"{sheet.name} row height")
+        return row + 3
 
     def _write_bullets(self, ws, sheet: s.Sheet, row: int, block: s.Bullets) -> int:
         span = max(1, len(sheet.column_widths))
@@ -347,21 +380,10 @@ class _Renderer:
                     secondary = self._new_chart(se.kind, False)
                 target = secondary
             target.add_series(self._series_options(chart, se))
-        primary.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
-        primary.set_legend({"position": "bottom"} if len(usable) > 1 or chart.kind == "pie" else {"none": True})
+        primary.set_title({"name": chart.title, "name_font": {"size": chart.title_size, "bold": True}})
+        primary.set_legend(self._legend(chart, len(usable)))
         if chart.kind != "pie":
-            y_axis = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-            if chart.y_title:
-                y_axis["name"] = chart.y_title
-            if chart.y_percent:
-                y_axis["num_format"] = "0%"
-            x_axis = {"num_font": {"rotation": -30}} if chart.kind != "bar" else {}
-            if chart.x_title:
-                x_axis["name"] = chart.x_title
-            if chart.kind == "bar":
-                x_axis, y_axis = y_axis, {**x_axis, "reverse": True}
-            primary.set_y_axis(y_axis)
-            primary.set_x_axis(x_axis)
+            self._axes(primary, chart)
         if secondary is not None:
             y2 = {"min": 0}
             if chart.y2_percent:
@@ -375,10 +397,64 @@ class _Renderer:
         xlsx.checked(ws.insert_chart(row, col, primary, {"x_offset": 4, "y_offset": 3, "object_position": 1}),
                      f"{sheet.name} chart {chart.title}")
 
+    def _legend(self, chart: s.Chart, series_count: int) -> dict:
+        position = chart.legend or ("bottom" if series_count > 1 or chart.kind == "pie" else "none")
+        if position == "none":
+            return {"none": True}
+        legend: dict = {"position": position}
+        if chart.font_size:
+            legend["font"] = {"size": chart.font_size}
+        return legend
+
+    def _axes(self, primary, chart: s.Chart) -> None:
+        """The value axis (vertical; horizontal on a bar chart) and the category axis."""
+        value_axis: dict = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+        if chart.y_title:
+            value_axis["name"] = chart.y_title
+        number_format = chart.value_format or ("0%" if chart.y_percent else "")
+        if number_format:
+            value_axis["num_format"] = number_format
+        for key, value in (("min", chart.value_min), ("max", chart.value_max),
+                           ("major_unit", chart.value_major_unit)):
+            if value is not None:
+                value_axis[key] = value
+        category_axis: dict = {}
+        rotation = chart.label_rotation
+        if rotation is None and chart.kind in ("column", "line"):
+            rotation = -30
+        category_font: dict = {}
+        if rotation is not None:
+            category_font["rotation"] = rotation
+        if chart.font_size:
+            category_font["size"] = chart.font_size
+            value_axis["num_font"] = {"size": chart.font_size}
+        if category_font:
+            category_axis["num_font"] = category_font
+        if chart.category_format:
+            category_axis["num_format"] = chart.category_format
+        for key, value in (("min", chart.category_min), ("max", chart.category_max),
+                           ("major_unit", chart.category_major_unit)):
+            if value is not None:
+                category_axis[key] = excel_serial(value) if isinstance(value, dt.date) else value
+        if chart.kind in ("bar", "scatter"):
+            category_axis["label_position"] = "low"  # beside the plot, even when values go below zero
+        if chart.x_title:
+            category_axis["name"] = chart.x_title
+        if chart.kind == "bar":
+            # Top to bottom in table order, with the value axis kept at the bottom.
+            category_axis.update({"reverse": True, "crossing": "max"})
+            primary.set_x_axis(value_axis)
+            primary.set_y_axis(category_axis)
+        else:
+            primary.set_y_axis(value_axis)
+            primary.set_x_axis(category_axis)
+
     def _new_chart(self, kind: str, stacked: bool):
         options = {"type": kind}
         if stacked:
             options["subtype"] = "stacked"
+        if kind == "scatter":
+            options["subtype"] = "straight_with_markers"
         chart = self.workbook.add_chart(options)
         if chart is None:
             raise xlsx.WriteError(f"Could not create a {kind} chart.")
@@ -389,7 +465,7 @@ class _Renderer:
         vcol = placed.column_starts[self.tables[se.table].column_index(se.values)]
         ccol = placed.column_starts[self.tables[se.table].column_index(se.categories)]
         options: dict = {
-            "name": se.name,
+            "name": [placed.sheet, placed.first_data_row - 1, vcol] if se.name_from_header else se.name,
             "categories": [placed.sheet, placed.first_data_row, ccol, placed.last_data_row, ccol],
             "values": [placed.sheet, placed.first_data_row, vcol, placed.last_data_row, vcol],
         }
@@ -397,20 +473,36 @@ class _Renderer:
         if se.secondary_axis:
             options["y2_axis"] = True
         if se.colour:
-            if kind == "line":
-                options["line"] = {"color": se.colour, "width": 2.25}
-                options["marker"] = {"type": "circle", "size": 5,
-                                     "fill": {"color": se.colour}, "border": {"color": se.colour}}
+            if kind in ("line", "scatter"):
+                options["line"] = {"color": se.colour, "width": 1.5 if se.dashed else 2.25}
+                if se.dashed:
+                    options["line"]["dash_type"] = "dash"
+                options["marker"] = ({"type": "circle", "size": 5, "fill": {"color": se.colour},
+                                      "border": {"color": se.colour}}
+                                     if se.markers and not se.dashed else {"type": "none"})
             else:
                 options["fill"] = {"color": se.colour}
                 options["border"] = {"color": se.colour}
         if se.point_colours:
-            options["points"] = [{"fill": {"color": c}} for c in se.point_colours]
+            options["points"] = [{"fill": {"color": c}, "border": {"color": c}} if kind != "pie"
+                                 else {"fill": {"color": c}} for c in se.point_colours]
         if kind == "pie":
             options["data_labels"] = {"value": True, "position": "outside_end", "leader_lines": True}
+        elif chart.data_labels and not se.dashed:
+            labels: dict = {"value": True, "num_format": chart.data_labels}
+            if chart.font_size:
+                labels["font"] = {"size": chart.font_size}
+            options["data_labels"] = labels
         if kind == "column" and chart.kind == "column" and not chart.stacked:
             options["gap"] = 60
+        if kind == "bar" and chart.kind == "bar":
+            options["gap"] = 50
         return options
+
+
+def excel_serial(day: dt.date) -> int:
+    """The number a spreadsheet stores for a date (1900 date system)."""
+    return (day - dt.date(1899, 12, 30)).days
 
 
 def resolve_formula(template: str, table: s.Table, starts: list[int], header_row: int,

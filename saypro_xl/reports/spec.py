@@ -105,7 +105,10 @@ class Table:
 
 @dataclass(frozen=True)
 class Series:
-    """A chart series: values (and categories) are columns of a table."""
+    """A chart series: values (and categories) are columns of a table.
+
+    On a scatter chart the categories column holds the x values (e.g. dates).
+    """
 
     name: str
     table: str
@@ -114,12 +117,29 @@ class Series:
     kind: str = ""  # "" = the chart's kind; "line" on a column chart makes a combination
     secondary_axis: bool = False
     colour: str = ""
-    point_colours: tuple[str, ...] = ()  # pie slices
+    point_colours: tuple[str, ...] = ()  # pie slices, or one colour per bar
+    dashed: bool = False  # a reference line (e.g. the target) rather than data
+    markers: bool = True  # line and scatter series: a marker on each point
+    # Name the series by the header cell of its values column instead of by `name` (which
+    # should then equal that header): text typed in the tracker, such as a KPI name, reaches
+    # the chart from a cell written as text, never as a string the chart library might read
+    # as a reference ("Sales!A1").
+    name_from_header: bool = False
+
+
+CHART_KINDS = ("column", "bar", "line", "pie", "scatter")
 
 
 @dataclass(frozen=True)
 class Chart:
-    kind: str  # "column" | "bar" | "line" | "pie"
+    """A native chart. "value axis" is the vertical axis, or the horizontal one of a bar chart.
+
+    value_min / value_max / value_major_unit fix the value axis instead of leaving it
+    to the spreadsheet app (whose automatic minimum need not be zero);
+    value_format is its number format ("0" for counts, "0%" for shares).
+    """
+
+    kind: str  # see CHART_KINDS
     title: str
     series: tuple[Series, ...]
     stacked: bool = False
@@ -131,6 +151,55 @@ class Chart:
     width_columns: int = 8  # size in sheet columns/rows at the sheet's widths
     height_rows: int = 18
     beside_previous: bool = False  # place to the right of the previous chart
+    value_min: float | None = None
+    value_max: float | None = None
+    value_major_unit: float | None = None
+    value_format: str = ""
+    category_format: str = ""  # number format of the category (x) axis, e.g. "d mmm" for dates
+    # A scatter chart's x axis is a value axis too: its bounds and step (dates or numbers).
+    category_min: float | dt.date | None = None
+    category_max: float | dt.date | None = None
+    category_major_unit: float | None = None
+    label_rotation: int | None = None  # category labels; None = -30° on column and line charts
+    data_labels: str = ""  # number format of a label on every point ("" = no labels)
+    legend: str = ""  # "" = at the bottom when there are several series, "none", "bottom", "right"
+    font_size: float = 0  # axis, legend and label text in points (0 = the app's default)
+    title_size: float = 11
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHART_KINDS:
+            raise ValueError(f"Chart {self.title!r}: kind {self.kind!r} is not one of {CHART_KINDS}")
+
+
+@dataclass(frozen=True)
+class ChartGrid:
+    """Charts placed at (row, column) offsets from the grid's top-left cell, in sheet rows and columns.
+
+    For a dashboard that must fit one page: the charts sit where they are put,
+    and the rows after the grid start below its lowest chart.
+    """
+
+    cells: tuple[tuple[int, int, Chart], ...]
+
+    @property
+    def height_rows(self) -> int:
+        return max((r + c.height_rows for r, _, c in self.cells), default=0)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A key figure: a big number over its label, e.g. 5 · Off Track."""
+
+    label: str
+    value: int | float
+    style: str = ""  # "" | "good" | "warn" | "bad" | "muted": the tile's colours
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A row of key-figure tiles, one sheet column each, from the first column; None leaves a gap."""
+
+    items: tuple[Figure | None, ...]
 
 
 @dataclass(frozen=True)
@@ -138,7 +207,7 @@ class PageBreak:
     """Start a new printed page here."""
 
 
-Block = Union[Text, Bullets, Table, Chart, PageBreak]
+Block = Union[Text, Bullets, Table, Chart, ChartGrid, Figures, PageBreak]
 
 
 @dataclass(frozen=True)
@@ -152,12 +221,20 @@ class Sheet:
     freeze_columns: int = 0
     freeze_table: str = ""  # freeze panes just below this table's header row
     repeat_header_row: int = 0  # Excel row number to repeat on printed pages (0 = none)
+    fit_to_page: bool = False  # print on one page (1 wide × 1 tall); the layout should fit at about 100 %
+    hidden: bool = False  # hidden sheets print nothing (chart data); never the first sheet
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
 
     def charts(self) -> list[Chart]:
-        return [b for b in self.blocks if isinstance(b, Chart)]
+        out: list[Chart] = []
+        for b in self.blocks:
+            if isinstance(b, Chart):
+                out.append(b)
+            elif isinstance(b, ChartGrid):
+                out.extend(c for _, _, c in b.cells)
+        return out
 
     def table(self, key: str) -> Table:
         for t in self.tables():
@@ -180,6 +257,10 @@ class Workbook:
     file_name: str
     title: str
     sheets: tuple[Sheet, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.sheets and self.sheets[0].hidden:
+            raise ValueError(f"Workbook {self.file_name!r}: the first sheet cannot be hidden")
 
     def sheet(self, name: str) -> Sheet:
         for s in self.sheets:
