@@ -6,7 +6,11 @@ the dashboard is its own. Values only: no macros, no external links.
 
 from __future__ import annotations
 
-from ..model import KpiStatus, Scorecard
+import datetime as dt
+import math
+
+from .. import rules
+from ..model import KpiScore, KpiStatus, Scorecard
 from . import facts as f
 from . import spec as s
 from .agenda import agenda_sheets
@@ -14,19 +18,87 @@ from .findings import findings_sheets
 from .names import report_file_name
 from .timeline import timeline_sheets
 
-GRID = (12,) * 10
-MAX_TREND_CHARTS = 4
-MAX_ALERTS = 8
+# The Dashboard prints on one landscape A4 page at 100 %: ten columns of 104 pixels fill the
+# printable width (27.7 cm between 1 cm margins), and the rows below add up to its height.
+GRID = (14.14,) * 10
+CHART_DATA_GRID = (12, 34, 24, 12, 12, 12, 12, 12, 12, 12)
+CHART_DATA_SHEET = "Chart Data"
+MAX_PERFORMANCE_BARS = 12  # one legible bar each in the chart's height
+MAX_TREND_LINES = 5  # more lines than this on one chart cannot be told apart
+MAX_ALERTS = 7  # lines, "… and N more" included
+KPI_LABEL_CHARS = 26  # a category label stays on one line beside a bar
+DEPARTMENT_LABEL_CHARS = 24
+NO_BREAK_SPACE = "\u00a0"
+CHART_FONT = 8
+PERFORMANCE_ROWS = 15  # chart heights in rows of 20 pixels: two bands of charts fill the page
+HEALTH_ROWS = 12
+TITLE_FONT = 10
 STATUS_COLOURS = {"Off Track": "#C00000", "At Risk": "#FFC000", "On Track": "#70AD47", "No Data": "#A6A6A6"}
 HEALTH_COLOURS = {
     "Overdue": "#C00000", "Blocked": "#ED7D31", "Late Start": "#FFC000", "At Risk": "#FFE699",
     "Not Started": "#BDD7EE", "On Track": "#4472C4", "Done": "#70AD47", "Cancelled": "#A6A6A6",
 }
+TREND_COLOURS = ("#C00000", "#2F5496", "#ED7D31", "#7030A0", "#548235")
+TARGET_COLOUR = "#375623"
 
 
-def attainment(gap_pct: float | None) -> float | None:
-    """Performance as a share of target, direction-aware: 1 + gap % (1.0 = exactly on target)."""
-    return None if gap_pct is None else 1 + gap_pct
+def short_label(text: str, limit: int) -> str:
+    """The text, or its first words and an ellipsis, in at most `limit` characters.
+
+    Chart categories only: a long department or KPI name would wrap over three
+    lines beside a bar. The tables keep the full name.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut and cut.rindex(" ") >= limit // 2:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—&/") + "…"
+
+
+def chart_label(text: str, limit: int) -> str:
+    """A category label on one line: shortened, its spaces no-break spaces (apps wrap labels at spaces)."""
+    return short_label(text, limit).replace(" ", NO_BREAK_SPACE)
+
+
+def kpi_chart_label(k: KpiScore) -> str:
+    """'CS-02 Average resolution time', and '(no baseline)' when Progress cannot be drawn."""
+    name = f"{k.kpi_id} {short_label(k.objective.kpi, KPI_LABEL_CHARS)}".strip()
+    return chart_label(name if k.progress is not None else f"{name} (no baseline)", 2 * KPI_LABEL_CHARS)
+
+
+def count_unit(largest: float) -> int:
+    """The major unit of a count axis: a whole number (1, 2, 5, 10, 20, …), at most ten steps."""
+    unit = 1
+    while largest / unit > 10:
+        unit = unit * 5 // 2 if str(unit)[0] == "2" else unit * 2
+    return unit
+
+
+def share_axis(values: list[float]) -> tuple[float, float, float]:
+    """(min, max, major unit) of a Progress axis: always from 0 % (the baseline) to 100 % (the target).
+
+    A Progress axis never starts above zero, so a bar's length is the improvement
+    achieved and no line looks steeper than it is; values beyond either end widen the
+    axis to the next gridline, which falls on 0 % and 100 % as well.
+    """
+    low, high = min([0.0, *values]), max([1.0, *values])
+    unit = 0.25
+    while (high - low) / unit > 8:
+        unit *= 2
+    return math.floor(low / unit) * unit, math.ceil(high / unit) * unit, unit
+
+
+def date_axis(first: dt.date, as_of: dt.date) -> tuple[dt.date, dt.date, int]:
+    """(first day, last day, step in days) of a time axis that ends on the As Of date.
+
+    Whole weeks per step, at most six steps, and the first tick on or before the first actual,
+    so every tick falls on a day that means something: the As Of date and whole weeks before it.
+    """
+    span = max(1, (as_of - first).days)
+    step = 7 * max(1, math.ceil(span / 7 / 6))
+    return as_of - dt.timedelta(days=step * math.ceil(span / step)), as_of, step
 
 
 def key_figures(card: Scorecard) -> tuple:
@@ -45,6 +117,14 @@ def key_figures(card: Scorecard) -> tuple:
 
 KEY_FIGURE_COLUMNS = tuple(s.Column(h, "integer") for h in (
     "KPIs", "Off Track", "At Risk", "On Track", "No Data", "Actions", "Overdue", "Blocked", "Pending approval"))
+# The tile colours of the key figures when the count is not zero.
+KEY_FIGURE_STYLES = ("", "bad", "warn", "good", "muted", "", "bad", "bad", "warn")
+
+
+def key_figure_tiles(card: Scorecard) -> s.Figures:
+    tiles = [s.Figure(column.header, value, style if value else "muted" if style else "")
+             for column, value, style in zip(KEY_FIGURE_COLUMNS, key_figures(card), KEY_FIGURE_STYLES)]
+    return s.Figures((*tiles[:5], None, *tiles[5:]))  # a gap between the KPIs and the actions
 
 
 def health_by_department(card: Scorecard) -> list[tuple]:
@@ -52,93 +132,179 @@ def health_by_department(card: Scorecard) -> list[tuple]:
             for d in f.departments(card) if f.actions_of(card, d)]
 
 
-def dashboard_sheet(card: Scorecard, prefix: str = "d_") -> s.Sheet:
+def charted_kpis(card: Scorecard) -> list[KpiScore]:
+    """KPIs with an actual, worst first (Target 0 included), as many as the chart can show."""
+    return f.worst_first([k for k in card.kpis if k.status is not KpiStatus.NO_DATA])[:MAX_PERFORMANCE_BARS]
+
+
+def trend_kpis(card: Scorecard) -> list[KpiScore]:
+    """The KPIs behind target furthest behind first, Target 0 included, as many as one chart can show."""
+    return f.worst_first(f.behind(card))[:MAX_TREND_LINES]
+
+
+def _progress_series(card: Scorecard, k: KpiScore) -> list[tuple]:
+    mine = sorted((a for a in card.tracker.actuals if a.kpi_id == k.kpi_id), key=lambda a: (a.period_end, a.row))
+    return [(a.period_end, a.actual, rules.progress(k.objective.baseline, k.target, a.actual)) for a in mine]
+
+
+def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sheet]:
+    """The Dashboard (one printed page: figures, alerts, four charts) and the hidden sheet of its chart data."""
     settings = card.tracker.settings
-    measured = [k for d in f.departments(card) for k in f.kpis_of(card, d) if k.gap_pct is not None]
-    off_track = f.worst_first([k for k in card.kpis if k.status is KpiStatus.OFF_TRACK])[:MAX_TREND_CHARTS]
+    shown = charted_kpis(card)
+    with_data = sum(1 for k in card.kpis if k.status is not KpiStatus.NO_DATA)
     perf = s.Table(prefix + "performance",
-                   (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department"), s.Column("Target", "number"),
-                    s.Column("Actual", "number"), s.Column("Gap", "number"), s.Column("Gap %", "percent"),
-                    s.Column("Attainment", "percent"), s.Column("On target", "percent")),
-                   tuple((k.kpi_id, f.kpi_label(k), k.objective.department, k.target, k.latest_actual, k.gap,
-                          k.gap_pct, attainment(k.gap_pct), 1.0) for k in measured),
+                   (s.Column("KPI ID"), s.Column("KPI"), s.Column("Department"), s.Column("Status"),
+                    s.Column("Target", "number"), s.Column("Actual", "number"), s.Column("Gap", "number"),
+                    s.Column("Gap %", "percent"), s.Column("Progress", "percent"), s.Column("Chart label")),
+                   tuple((k.kpi_id, f.kpi_label(k), f.department_name(k.objective.department), k.status.value,
+                          k.target, k.latest_actual, k.gap, k.gap_pct, k.progress, kpi_chart_label(k))
+                         for k in shown),
                    empty_text="No KPI has an actual yet.")
-    mix = s.Table(prefix + "status_mix", (s.Column("KPI status", span=2), s.Column("KPIs", "integer")),
+    mix = s.Table(prefix + "status_mix", (s.Column("KPI status"), s.Column("KPIs", "integer")),
                   tuple((st.value, sum(1 for k in card.kpis if k.status is st)) for st in f.STATUS_ORDER))
+    health_rows = health_by_department(card)
     health = s.Table(prefix + "health",
-                     (s.Column("Department", span=2),) + tuple(s.Column(h.value, "integer") for h in f.HEALTH_ORDER),
-                     tuple(health_by_department(card)), empty_text="No actions recorded.")
-    charts: list[s.Block] = [
-        s.Chart("column", "Performance against target (100 % = on target)",
-                (s.Series("Attainment", perf.key, "Attainment", "KPI ID", colour="#2F5496"),
-                 s.Series("On target", perf.key, "On target", "KPI ID", kind="line", colour="#C00000")),
-                y_percent=True, width_columns=5, height_rows=15),
-        s.Chart("pie", "KPI status mix",
-                (s.Series("KPIs", mix.key, "KPIs", "KPI status",
-                          point_colours=tuple(STATUS_COLOURS[st.value] for st in f.STATUS_ORDER)),),
-                width_columns=5, height_rows=15, beside_previous=True),
-        s.PageBreak(),
-        s.Chart("bar", "Action health by department",
-                tuple(s.Series(h.value, health.key, h.value, "Department", colour=HEALTH_COLOURS[h.value])
-                      for h in f.HEALTH_ORDER),
-                stacked=True, width_columns=5, height_rows=15),
-    ]
+                     (s.Column("Department"), s.Column("Chart label"))
+                     + tuple(s.Column(h.value, "integer") for h in f.HEALTH_ORDER),
+                     tuple((d, chart_label(d, DEPARTMENT_LABEL_CHARS), *counts) for d, *counts in health_rows),
+                     empty_text="No actions recorded.")
+    present = [h for i, h in enumerate(f.HEALTH_ORDER) if any(row[1 + i] for row in health_rows)]
+
+    behind = f.behind(card)
+    trended = trend_kpis(card)
     trend_tables: list[s.Block] = []
-    for i, k in enumerate(off_track):
+    trend_series: list[s.Series] = []
+    progress_values: list[float] = []
+    dates = []
+    for i, k in enumerate(trended):
         key = f"{prefix}trend_{i + 1}"
-        mine = sorted((a for a in card.tracker.actuals if a.kpi_id == k.kpi_id), key=lambda a: (a.period_end, a.row))
-        trend_tables += [s.Text(f"Trend: {k.kpi_id} {f.kpi_label(k)}", "subheading"),
-                         s.Table(key, (s.Column("Period end", span=2), s.Column("Actual", "number"),
-                                       s.Column("Target", "number")),
-                                 tuple((a.period_end.isoformat(), a.actual, k.target) for a in mine))]
-        if i % 4 == 3:  # two rows of charts per printed page
-            charts.append(s.PageBreak())
-        charts.append(s.Chart("line", f"{k.kpi_id} {f.kpi_label(k)} — Off Track",
-                              (s.Series("Actual", key, "Actual", "Period end", colour="#C00000"),
-                               s.Series("Target", key, "Target", "Period end", colour="#70AD47")),
-                              width_columns=5, height_rows=15, beside_previous=(i % 2 == 0)))
+        points = _progress_series(card, k)
+        progress_values += [p for _, _, p in points if p is not None]
+        dates += [d for d, _, _ in points]
+        label = kpi_chart_label(k)  # heads the Progress column: the chart names the line from that cell
+        trend_tables += [s.Text(f"Trend {i + 1}: {k.kpi_id} {f.kpi_label(k)} ({k.status.value}), "
+                                f"Progress by period end", "subheading"),
+                         s.Table(key, (s.Column("Period end", "date"), s.Column("Actual", "number"),
+                                       s.Column(label, "percent")), tuple(points))]
+        trend_series.append(s.Series(label, key, label, "Period end", colour=TREND_COLOURS[i % len(TREND_COLOURS)],
+                                     name_from_header=True))
+    first_day, last_day, step = date_axis(min(dates, default=card.as_of), card.as_of)
+    if dates:
+        target_key = prefix + "trend_target"
+        trend_tables += [s.Text("Target met (100 % of the planned improvement)", "subheading"),
+                         s.Table(target_key, (s.Column("Period end", "date"), s.Column("Progress", "percent")),
+                                 ((first_day, 1.0), (last_day, 1.0)))]
+        trend_series.append(s.Series("Target met", target_key, "Progress", "Period end",
+                                     colour=TARGET_COLOUR, dashed=True))
+
+    perf_min, perf_max, perf_unit = share_axis([k.progress for k in shown if k.progress is not None])
+    trend_min, trend_max, trend_unit = share_axis(progress_values)
+    largest_department = max((sum(row[1:]) for row in health_rows), default=0)
+    largest_status = max((row[1] for row in mix.rows), default=0)
+    of_all = f" — the {len(shown)} furthest behind of {with_data}" if len(shown) < with_data else ""
+    of_behind = f"{len(trended)} of the {len(behind)} KPIs behind target, worst first" \
+        if len(trended) < len(behind) else "the KPIs behind target"
+    common = {"font_size": CHART_FONT, "title_size": TITLE_FONT}
+    performance_chart = s.Chart(
+        "bar", f"Progress to target{of_all} (0 % = baseline, 100 % = target met)",
+        (s.Series("Progress", perf.key, "Progress", "Chart label",
+                  point_colours=tuple(STATUS_COLOURS[k.status.value] for k in shown)),),
+        value_min=perf_min, value_max=perf_max, value_major_unit=perf_unit, value_format="0%",
+        data_labels="0%", width_columns=5, height_rows=PERFORMANCE_ROWS, **common)
+    # Progress, not the actual values: one axis for KPIs in hours, dollars and percent, defined
+    # when the target is 0 (where Gap % is not), and zero is the baseline, so the lines start
+    # where each KPI started and none is stretched to look steeper than it is.
+    trend_chart = s.Chart(
+        "scatter", f"Progress over time: {of_behind}",
+        tuple(trend_series), value_min=trend_min, value_max=trend_max, value_major_unit=trend_unit,
+        value_format="0%", category_format="d mmm", category_min=first_day, category_max=last_day,
+        category_major_unit=step, legend="right", width_columns=5,
+        height_rows=PERFORMANCE_ROWS, **common)
+    status_chart = s.Chart(
+        "column", "KPIs by status",
+        (s.Series("KPIs", mix.key, "KPIs", "KPI status",
+                  point_colours=tuple(STATUS_COLOURS[st.value] for st in f.STATUS_ORDER)),),
+        value_min=0, value_major_unit=count_unit(largest_status), value_format="0", data_labels="0",
+        label_rotation=0, width_columns=3, height_rows=HEALTH_ROWS, **common)
+    health_chart = s.Chart(
+        "bar", "Corrective actions by department and health",
+        tuple(s.Series(h.value, health.key, h.value, "Chart label", colour=HEALTH_COLOURS[h.value])
+              for h in present),
+        stacked=True, value_min=0, value_major_unit=count_unit(largest_department), value_format="0",
+        legend="right", width_columns=7, height_rows=HEALTH_ROWS, **common)
+    grid = s.ChartGrid(((0, 0, performance_chart), (0, 5, trend_chart),
+                        (PERFORMANCE_ROWS, 0, status_chart), (PERFORMANCE_ROWS, 3, health_chart)))
+
     org = settings.organisation
-    blocks: list[s.Block] = [
+    dashboard = s.Sheet("Dashboard", GRID, (
         s.Text("Leadership Pack" + (f" — {org}" if org else ""), "title"),
         s.Text(f"{settings.report_title} · As of {f.date_text(card.as_of)}"
                + (f" · Prepared by {settings.prepared_by}" if settings.prepared_by else "")
                + " · Sheets: Dashboard, Findings, Timeline, Agenda", "subtitle"),
-        s.Table(prefix + "key_figures", KEY_FIGURE_COLUMNS, (key_figures(card),)),
+        key_figure_tiles(card),
         *_alerts(card),
-        s.Text("Charts", "heading"),
-        *charts,
-        s.PageBreak(),
-        s.Text("Chart data", "heading"),
-        s.Text("Target vs actual by KPI (attainment = 1 + gap %, direction-aware)", "subheading"),
+        grid,
+    ), fit_to_page=True)
+    data = s.Sheet(CHART_DATA_SHEET, CHART_DATA_GRID, (
+        s.Text("Chart data: the numbers behind the Dashboard's charts", "title"),
+        s.Text("Key figures", "subheading"),
+        s.Table(prefix + "key_figures", KEY_FIGURE_COLUMNS, (key_figures(card),)),
+        s.Text("Progress to target by KPI, worst first (Progress = (actual − baseline) / (target − baseline))",
+               "subheading"),
         perf,
-        s.Text("KPI status mix", "subheading"), mix,
-        s.Text("Action health by department", "subheading"), health,
+        s.Text("KPIs by status", "subheading"), mix,
+        s.Text("Corrective actions by department and health", "subheading"), health,
         *trend_tables,
-    ]
-    return s.Sheet("Dashboard", GRID, tuple(blocks))
+    ), hidden=True)
+    return dashboard, data
+
+
+def _kpi_alert(k: KpiScore) -> str:
+    """'Off Track — Sales: Monthly sales revenue (USD) 281,000 against a target of 300,000 (6.3 % behind)'."""
+    if k.gap_pct is not None:
+        share = f" ({f.percent_text(-k.gap_pct)} behind)"
+    elif k.progress is not None:
+        share = f" ({f.progress_text(k)} so far)"
+    else:
+        share = ""
+    return (f"{k.status.value} — {f.department_name(k.objective.department)}: {f.kpi_label(k)} "
+            f"{f.number_text(k.latest_actual)} against a target of {f.number_text(k.target)}{share}")
 
 
 def _alerts(card: Scorecard) -> list[s.Block]:
+    """KPIs off track and actions overdue or blocked, at most MAX_ALERTS lines, actions kept in view."""
     off = f.worst_first([k for k in card.kpis if k.status is KpiStatus.OFF_TRACK])
     late = [a for a in card.actions if a.health.value in ("Overdue", "Blocked")]
-    items = [f"Off track: {k.objective.department} — {f.gap_sentence(k)}" for k in off]
-    items += [f"{a.health.value}: {a.action_id} {a.action.action} (owner {a.action.owner or 'not set'}, "
-              f"due {f.date_text(a.due_date)})" for a in late]
-    if not items:
+    kpi_items = [_kpi_alert(k) for k in off]
+    action_items = [f"{a.health.value} — {a.action_id} {a.action.action} (owner {a.action.owner or 'not set'}, "
+                    f"due {f.date_text(a.due_date)})" for a in late]
+    if not kpi_items and not action_items:
         return [s.Text("No KPI is off track and no action is overdue or blocked.", "note")]
-    if len(items) > MAX_ALERTS:  # keep the first charts on the first page
-        items = items[:MAX_ALERTS - 1] + [f"… and {len(items) - MAX_ALERTS + 1} more: see the Findings and Timeline sheets."]
-    return [s.Text("Alerts", "heading"), s.Bullets(tuple(items))]
+    if len(kpi_items) + len(action_items) > MAX_ALERTS:
+        room = MAX_ALERTS - 1
+        actions_shown = min(len(action_items), max(room // 3, room - len(kpi_items)))
+        kpis_shown = min(len(kpi_items), room - actions_shown)
+        actions_shown = min(len(action_items), room - kpis_shown)
+        more = []
+        if len(kpi_items) > kpis_shown:
+            more.append(f.plural(len(kpi_items) - kpis_shown, "more KPI") + " off track (Findings)")
+        if len(action_items) > actions_shown:
+            more.append(f.plural(len(action_items) - actions_shown, "more action") + " overdue or blocked (Timeline)")
+        kpi_items, action_items = kpi_items[:kpis_shown], action_items[:actions_shown]
+        action_items.append("… and " + " and ".join(more) + ".")
+    return [s.Text("Alerts", "subheading"), s.Bullets(tuple(kpi_items + action_items))]
 
 
 def pack_workbook(card: Scorecard, meeting: str = "follow-up", since: Scorecard | None = None) -> s.Workbook:
+    dashboard, chart_data = dashboard_sheets(card)
     return s.Workbook(
         report_file_name("pack", card.as_of),
         "Leadership Pack",
-        (dashboard_sheet(card),
+        (dashboard,
          *findings_sheets(card, prefix="f_", detail=False),
          *timeline_sheets(card, prefix="t_"),
-         *agenda_sheets(card, meeting, since, prefix="a_")),
+         *agenda_sheets(card, meeting, since, prefix="a_"),
+         chart_data),
     )
 
 
@@ -175,17 +341,19 @@ def consolidated_workbook(cards: list[Scorecard]) -> s.Workbook:
                              a.health.value) for c in ordered for a in c.actions))
     # Trackers of one organisation share its name; their file names tell them apart.
     label = "Source" if all(c.tracker.source for c in ordered) else "Organisation"
+    largest = max(len(c.kpis) for c in ordered)
     chart = s.Chart("bar", "KPI status by tracker",
                     tuple(s.Series(h, summary.key, h, label, colour=STATUS_COLOURS[h])
                           for h in ("Off Track", "At Risk", "On Track", "No Data")),
-                    stacked=True, width_columns=8, height_rows=max(10, 3 + 2 * len(ordered)))
+                    stacked=True, value_min=0, value_major_unit=count_unit(largest), value_format="0",
+                    width_columns=8, height_rows=max(10, 3 + 2 * len(ordered)))
     return s.Workbook(
         f"Leadership_Pack_Consolidated_{latest.isoformat()}.xlsx",
         "Leadership Pack — all trackers",
         (
             s.Sheet("Overview", (14, 14, 14, 14, 11) + (9,) * 9,
                     (s.Text("Leadership Pack — all trackers", "title"),
-                     s.Text(f"{len(ordered)} trackers · latest As Of {f.date_text(latest)}", "subtitle"),
+                     s.Text(f"{f.plural(len(ordered), 'tracker')} · latest As Of {f.date_text(latest)}", "subtitle"),
                      summary, chart)),
             s.Sheet("All KPIs", (18, 16, 16, 9, 30, 10, 10, 10, 9, 16, 11), (kpis,), freeze_table=kpis.key),
             s.Sheet("All Actions", (18, 16, 16, 9, 34, 14, 11, 10, 11, 11), (actions,), freeze_table=actions.key),
