@@ -48,6 +48,8 @@ STYLES: dict[str, dict] = {
     "warn": {"bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
     "muted": {"font_color": "#808080"},
+    # a cell to type in: unlocked on a protected sheet, a pale fill so it is found at a glance
+    "input": {"locked": False, "bg_color": "#FFF9E5", "text_wrap": True, "valign": "top"},
 }
 
 KIND_FORMATS: dict[str, dict] = {
@@ -182,6 +184,10 @@ class _Renderer:
             ws.fit_to_pages(1, 0)
         if sheet.hidden:
             ws.hide()
+        if sheet.protect:
+            # No password: the protection keeps the layout from slips, not people out. Rows and
+            # columns may still be resized to make room for a long answer.
+            ws.protect("", {"format_rows": True, "format_columns": True})
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         xlsx.checked(ws.set_footer("&L&A&RPage &P of &N"), f"{sheet.name} footer")
         for i, width in enumerate(sheet.column_widths):
@@ -344,6 +350,7 @@ class _Renderer:
                 self._span_write(ws, row, start, column.span, value, fmt, f"{sheet.name} {table.key} cell")
                 if isinstance(value, str) and column.kind == "text" and row_style != "group":
                     lines = max(lines, lines_needed(value, self._width(sheet, start, column.span)))
+                lines = max(lines, column.min_lines)
             if lines > 1:
                 xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
             row += 1
@@ -351,6 +358,11 @@ class _Renderer:
         self.placed[table.key] = _Placed(sheet.name, first_data_row, last_data_row, starts)
         for rule in table.rules:
             self._conditional(ws, sheet, table, rule, header_row, first_data_row, last_data_row, starts)
+        for column, start in zip(table.columns, starts):
+            if column.choices:
+                xlsx.checked(ws.data_validation(first_data_row, start, last_data_row, start + column.span - 1,
+                                                {"validate": "list", "source": list(column.choices)}),
+                             f"{sheet.name} {table.key} drop-down {column.header}")
         return row + 1
 
     def _conditional(self, ws, sheet, table, rule, header_row, first_row, last_row, starts) -> None:

@@ -43,6 +43,8 @@ class Column:
     span: int = 1  # how many sheet columns the cell covers (merged)
     style: str = ""  # extra style name for the data cells ("" = by kind)
     header_value: CellValue = None  # written in the header cell instead of `header` (e.g. a week's date)
+    choices: tuple[str, ...] = ()  # a drop-down of these values on the data cells (data validation)
+    min_lines: int = 0  # rows at least this many lines tall: room to type or write an answer
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -223,6 +225,7 @@ class Sheet:
     repeat_header_row: int = 0  # Excel row number to repeat on printed pages (0 = none)
     fit_to_page: bool = False  # print on one page (1 wide × 1 tall); the layout should fit at about 100 %
     hidden: bool = False  # hidden sheets print nothing (chart data); never the first sheet
+    protect: bool = False  # protect the sheet without a password: only cells of the "input" style take typing
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
