@@ -156,6 +156,19 @@ def test_long_department_names_are_shortened_in_charts_only(book):
     assert (health["Employee Engagement & Retention"]["Done"], health["Marketing"]["Overdue"]) == (1, 1)
 
 
+def test_the_health_chart_keeps_the_departments_with_most_actions_in_trouble(sample, monkeypatch):
+    trouble = [0, 3, 1, 0, 2, 2, 0, 1, 4, 0, 1, 0]  # Overdue actions of D00 … D11, five On Track each
+    rows = [(f"D{i:02d}", n, 0, 0, 0, 0, 5, 0, 0) for i, n in enumerate(trouble)]
+    assert [r[0] for r in pack.charted_departments(rows)] == [
+        "D00", "D01", "D02", "D03", "D04", "D05", "D06", "D07", "D08", "D10"]  # D09, D11: none in trouble
+    # the sample: Customer Support has 2 in trouble (Blocked, Late Start), Sales 1 (At Risk), Marketing 1 (Overdue)
+    monkeypatch.setattr(pack, "MAX_DEPARTMENT_BARS", 3)
+    book = pack.pack_workbook(sample)
+    assert [r["Department"] for r in book.table("d_health").records()] == ["Sales", "Marketing", "Customer Support"]
+    assert charts_by_title(book)["Corrective actions by department and health — the 3 of 5 departments with the "
+                                 "most in trouble"].stacked
+
+
 @pytest.mark.parametrize("text, limit, short", [
     ("Sales", 24, "Sales"),
     ("Employee Engagement & Retention", 24, "Employee Engagement…"),

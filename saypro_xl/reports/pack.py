@@ -24,6 +24,7 @@ GRID = (14.14,) * 10
 CHART_DATA_GRID = (12, 34, 24, 12, 12, 12, 12, 12, 12, 12)
 CHART_DATA_SHEET = "Chart Data"
 MAX_PERFORMANCE_BARS = 12  # one legible bar each in the chart's height
+MAX_DEPARTMENT_BARS = 10  # more bars than this and an app leaves out every other label
 MAX_TREND_LINES = 5  # more lines than this on one chart cannot be told apart
 MAX_ALERTS = 7  # lines, "… and N more" included
 KPI_LABEL_CHARS = 26  # a category label stays on one line beside a bar
@@ -132,6 +133,18 @@ def health_by_department(card: Scorecard) -> list[tuple]:
             for d in f.departments(card) if f.actions_of(card, d)]
 
 
+TROUBLE = tuple(i for i, h in enumerate(f.HEALTH_ORDER) if h.value in ("Overdue", "Blocked", "Late Start", "At Risk"))
+
+
+def charted_departments(rows: list[tuple]) -> list[tuple]:
+    """The departments' health rows a chart can label legibly: all, or the MAX_DEPARTMENT_BARS with the
+    most actions in trouble (Overdue, Blocked, Late Start, At Risk), kept in department order."""
+    if len(rows) <= MAX_DEPARTMENT_BARS:
+        return rows
+    trouble = sorted(range(len(rows)), key=lambda i: (-sum(rows[i][1 + j] for j in TROUBLE), i))
+    return [rows[i] for i in sorted(trouble[:MAX_DEPARTMENT_BARS])]
+
+
 def charted_kpis(card: Scorecard) -> list[KpiScore]:
     """KPIs with an actual, worst first (Target 0 included), as many as the chart can show."""
     return f.worst_first([k for k in card.kpis if k.status is not KpiStatus.NO_DATA])[:MAX_PERFORMANCE_BARS]
@@ -162,7 +175,8 @@ def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sh
                    empty_text="No KPI has an actual yet.")
     mix = s.Table(prefix + "status_mix", (s.Column("KPI status"), s.Column("KPIs", "integer")),
                   tuple((st.value, sum(1 for k in card.kpis if k.status is st)) for st in f.STATUS_ORDER))
-    health_rows = health_by_department(card)
+    all_departments = health_by_department(card)
+    health_rows = charted_departments(all_departments)
     health = s.Table(prefix + "health",
                      (s.Column("Department"), s.Column("Chart label"))
                      + tuple(s.Column(h.value, "integer") for h in f.HEALTH_ORDER),
@@ -227,7 +241,9 @@ def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sh
         value_min=0, value_major_unit=count_unit(largest_status), value_format="0", data_labels="0",
         label_rotation=0, width_columns=3, height_rows=HEALTH_ROWS, **common)
     health_chart = s.Chart(
-        "bar", "Corrective actions by department and health",
+        "bar", "Corrective actions by department and health" + (
+            f" — the {len(health_rows)} of {len(all_departments)} departments with the most in trouble"
+            if len(health_rows) < len(all_departments) else ""),
         tuple(s.Series(h.value, health.key, h.value, "Chart label", colour=HEALTH_COLOURS[h.value])
               for h in present),
         stacked=True, value_min=0, value_major_unit=count_unit(largest_department), value_format="0",
