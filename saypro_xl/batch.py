@@ -18,7 +18,7 @@ from pathlib import Path
 
 from saypro_xl.model import Scorecard
 from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
-from saypro_xl.reports import REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
+from saypro_xl.reports import DEFAULT_REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
 from saypro_xl.rules import score
 from saypro_xl.xlsx import WriteError, write_error_sentence
 
@@ -172,7 +172,7 @@ def run_batch(
     out_dir: Path | str,
     jobs: int = 1,
     as_of: dt.date | None = None,
-    only: Iterable[str] = REPORT_KINDS,
+    only: Iterable[str] = DEFAULT_REPORT_KINDS,
     meeting: str = "follow-up",
     progress: Progress | None = None,
 ) -> BatchResult:

@@ -483,7 +483,7 @@ def cmd_doctor(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .reports import MEETING_KINDS, REPORT_KINDS
+    from .reports import DEFAULT_REPORT_KINDS, MEETING_KINDS, REPORT_KINDS
 
     def kinds(text: str) -> list[str]:
         chosen = _csv(text)
@@ -506,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="one of these; `saypro-xl COMMAND --help` lists its options")
     tracker_help = "the tracker workbook (.xlsx, or the macro-enabled .xlsm)"
     as_of_help = "the As Of date, YYYY-MM-DD (default: Settings' As Of Date, else today)"
-    only_help = f"comma-separated subset of {','.join(REPORT_KINDS)} (default: all)"
+    only_help = (f"comma-separated subset of {','.join(REPORT_KINDS)} (default: {','.join(DEFAULT_REPORT_KINDS)}; "
+                 "diagnosis only when named)")
     meeting_help = "the agenda's meeting kind (default: follow-up)"
 
     p = sub.add_parser("new-tracker", help="write an empty (or sample) tracker workbook",
@@ -534,12 +535,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("report", help="write the findings, timeline, agenda and leadership pack workbooks",
-                       description="Write the report workbooks of one tracker.")
+                       description="Write the report workbooks of one tracker; `--only diagnosis` writes the "
+                                   "diagnosis workbook for workshops on the gaps without a confirmed cause.")
     p.add_argument("tracker", type=Path, metavar="TRACKER", help=tracker_help)
     p.add_argument("-o", "--output", type=Path, metavar="DIR",
                    help="folder for the reports (default: Settings' Output Folder, else the tracker's folder)")
     p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help)
-    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS", help=only_help)
+    p.add_argument("--only", type=kinds, default=list(DEFAULT_REPORT_KINDS), metavar="KINDS", help=only_help)
     p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
     p.add_argument("--since", type=Path, metavar="OLDER",
                    help="an older copy of the tracker: adds 'changes since last meeting' to the agenda")
@@ -556,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for the results: one subfolder per tracker, the consolidated pack at the top")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="parallel processes (default 1)")
     p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help.replace("Settings'", "each tracker's"))
-    p.add_argument("--only", type=kinds, default=list(REPORT_KINDS), metavar="KINDS",
+    p.add_argument("--only", type=kinds, default=list(DEFAULT_REPORT_KINDS), metavar="KINDS",
                    help=only_help + "; the consolidated pack needs pack")
     p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
     p.set_defaults(func=cmd_batch, write_hint=HINT_FOLDER)

@@ -1,4 +1,4 @@
-"""The four report workbooks leadership reads, built from a Scorecard.
+"""The four report workbooks leadership reads, and the diagnosis workbook, built from a Scorecard.
 
 Each report is first a plain spec (see spec.py), then written by one routine
 (render.write_workbook). Reports never read files: the caller scores a tracker
@@ -14,6 +14,7 @@ from pathlib import Path
 from ..model import Scorecard
 from . import spec
 from .agenda import DEFAULT_START, agenda_workbook, meeting_date
+from .diagnosis import diagnosis_workbook
 from .findings import findings_workbook
 from .names import MEETING_KINDS, safe_file_part
 from .names import report_file_name as _file_name
@@ -21,11 +22,14 @@ from .pack import consolidated_workbook, pack_workbook
 from .render import write_workbook
 from .timeline import timeline_workbook
 
-REPORT_KINDS = ("findings", "timeline", "agenda", "pack")
+# Every kind a caller may ask for; the diagnosis workbook (for workshops with a department,
+# not for leadership) is written only when asked for by name.
+REPORT_KINDS = ("findings", "timeline", "agenda", "pack", "diagnosis")
+DEFAULT_REPORT_KINDS = ("findings", "timeline", "agenda", "pack")
 
 __all__ = [
-    "MEETING_KINDS", "REPORT_KINDS", "build_consolidated_pack", "build_reports", "report_file_name",
-    "report_spec", "safe_file_part",
+    "DEFAULT_REPORT_KINDS", "MEETING_KINDS", "REPORT_KINDS", "build_consolidated_pack", "build_reports",
+    "report_file_name", "report_spec", "safe_file_part",
 ]
 
 
@@ -45,12 +49,16 @@ def report_spec(kind: str, card: Scorecard, meeting: str = "follow-up", since: S
         return agenda_workbook(card, meeting, since, start)
     if kind == "pack":
         return pack_workbook(card, meeting, since)
+    if kind == "diagnosis":
+        return diagnosis_workbook(card)
     raise ValueError(f"Report kind {kind!r} is not one of {', '.join(REPORT_KINDS)}.")
 
 
-def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = REPORT_KINDS,
+def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = DEFAULT_REPORT_KINDS,
                   meeting: str = "follow-up", since: Scorecard | None = None) -> list[Path]:
     """Write the chosen reports into out_dir and return their paths, in REPORT_KINDS order.
+
+    By default the four leadership reports; the diagnosis workbook only when `only` names it.
 
     Raises ValueError for an unknown report or meeting kind (before anything is
     written) and xlsx.WriteError / OSError when a file cannot be written; a file

@@ -37,8 +37,10 @@ def report_file_name(kind: str, as_of: dt.date, meeting: str = "follow-up",
         return f"Implementation_Timeline_{day}.xlsx"
     if kind == "pack":
         return f"Leadership_Pack_{day}.xlsx"
+    if kind == "diagnosis":
+        return f"Diagnosis_Workbook_{day}.xlsx"
     if kind == "agenda":
         if meeting not in MEETING_KINDS:
             raise ValueError(f"Meeting kind {meeting!r} is not one of {', '.join(MEETING_KINDS)}.")
         return f"Meeting_Agenda_{meeting}_{(meeting_date or as_of).isoformat()}.xlsx"
-    raise ValueError(f"Report kind {kind!r} is not one of findings, timeline, agenda, pack.")
+    raise ValueError(f"Report kind {kind!r} is not one of findings, timeline, agenda, pack, diagnosis.")
