@@ -96,6 +96,15 @@ def test_sales_questions_for_sal_02_and_operations_questions_for_ops_02(book):
     assert "At which stage does work queue up, and for how long does it wait there?" in ops.column_values("Question")
 
 
+def test_a_department_no_set_matches_gets_the_general_questions(card):
+    legal = replace(card, kpis=tuple(replace(k, objective=replace(k.objective, department="Legal"))
+                                     if k.kpi_id == "SAL-02" else k for k in card.kpis))
+    book = report_spec("diagnosis", legal)
+    assert 'General questions (no question set matches the department "Legal")' in book.sheet("SAL-02").texts()
+    assert section(book, "SAL-02", "questions").column_values("Topic") == [
+        "The gap", "Where it bites", "Obstacles", "Resources", "Skills", "Process", "Shared goals", "Information"]
+
+
 def test_answer_and_theme_cells_are_inputs_and_theme_is_a_drop_down_of_the_categories(book):
     columns = {c.header: c for c in section(book, "SAL-02", "questions").columns}
     assert columns["Answer"].style == "input" and columns["Theme"].style == "input"

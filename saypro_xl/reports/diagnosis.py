@@ -181,7 +181,7 @@ def kpi_sheet(card: Scorecard, kpi: KpiScore, n: int, name: str) -> s.Sheet:
                  s.Column("Who took part", span=2, style=INPUT)),
                 ((None, None, None),)),
         s.Text(f"Questions for {question_set.name}" if question_set.name != "General"
-               else "Questions (general: no set matches the department's name)", "heading"),
+               else f'General questions (no question set matches the department "{department}")', "heading"),
         s.Table(key + "questions",
                 (s.Column("Topic"), s.Column("Question", span=2), s.Column("Answer", span=2, style=INPUT, min_lines=3),
                  s.Column("Theme", style=INPUT, choices=tuple(CauseCategory.choices()))),
