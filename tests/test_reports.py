@@ -246,15 +246,16 @@ def test_changes_since_last_meeting(card, older):
 
 def test_pack_composes_the_other_sheets(card):
     book = pack.pack_workbook(card)
-    assert [sh.name for sh in book.sheets] == ["Dashboard", "Findings", "Timeline", "Agenda"]
+    assert [sh.name for sh in book.sheets] == ["Dashboard", "Findings", "Timeline", "Agenda", "Chart Data"]
     perf = {r["KPI ID"]: r for r in book.table("d_performance").records()}
-    assert set(perf) == {k.kpi_id for k in card.kpis if k.gap_pct is not None}
-    assert perf["FIN-01"]["Attainment"] == pytest.approx(1 - 13 / 45)
+    assert set(perf) == {k.kpi_id for k in card.kpis if k.status is not KpiStatus.NO_DATA}
+    # FIN-01: 58 days against a baseline of 50 and a target of 45 — 8 days the wrong way of a planned 5.
+    assert perf["FIN-01"]["Progress"] == pytest.approx((58 - 50) / (45 - 50))
     health = {r["Department"]: r for r in book.table("d_health").records()}
     assert (health["Logistics"]["Blocked"], health["Logistics"]["Done"], health["Logistics"]["Overdue"]) == (1, 1, 0)
     charts = book.sheet("Dashboard").charts()
-    assert [c.kind for c in charts] == ["column", "pie", "bar", "line", "line", "line"]
-    assert charts[2].stacked
+    assert [c.kind for c in charts] == ["bar", "scatter", "column", "bar"]
+    assert charts[3].stacked
     assert book.table("d_key_figures").rows == ((6, 3, 1, 1, 1, 6, 1, 1, 2),)
 
 
@@ -369,11 +370,11 @@ def test_charts_exist_and_nothing_active(built):
         "Findings_Report_2025-05-12.xlsx": 2,  # common themes and the Pareto of causes
         "Implementation_Timeline_2025-05-12.xlsx": 0,
         "Meeting_Agenda_weekly_2025-05-14.xlsx": 0,
-        "Leadership_Pack_2025-05-12.xlsx": 6,  # the dashboard's; the pack's short findings has no Pareto
+        "Leadership_Pack_2025-05-12.xlsx": 4,  # the dashboard's grid; the pack's short findings has none
         "Leadership_Pack_Consolidated_2025-05-12.xlsx": 1,
     }
     pack_ws = openpyxl.load_workbook(built[1][3])
-    assert pack_ws.sheetnames == ["Dashboard", "Findings", "Timeline", "Agenda"]
+    assert pack_ws.sheetnames == ["Dashboard", "Findings", "Timeline", "Agenda", "Chart Data"]
 
 
 def test_pareto_chart_points_at_the_table(built):
@@ -485,9 +486,8 @@ def test_sample_summary_timelines_match_the_seed():
     book = pack.pack_workbook(card_)
     perf = {r["KPI ID"]: r for r in book.table("d_performance").records()}
     for k in card_.kpis:
-        if k.gap_pct is not None:
-            assert perf[k.kpi_id]["Gap %"] == k.gap_pct
-            assert perf[k.kpi_id]["Attainment"] == 1 + k.gap_pct
+        if k.latest_actual is not None:
+            assert perf[k.kpi_id]["Progress"] == k.progress
     health = {r["Department"]: r for r in book.table("d_health").records()}
     for dept, rec in health.items():
         for h in Health:
@@ -513,7 +513,7 @@ def test_an_empty_tracker_still_gives_readable_reports(tmp_path):
     paths = build_reports(empty, tmp_path, meeting="monthly", since=empty)
     wb = openpyxl.load_workbook(paths[3])
     values = [c.value for row in wb["Dashboard"].iter_rows() for c in row if c.value]
-    assert "Performance against target (100 % = on target): no data to chart." in values
+    assert "Progress to target (0 % = baseline, 100 % = target met): no data to chart." in values
     assert "No corrective actions recorded." in [c.value for row in wb["Timeline"].iter_rows() for c in row]
     assert timeline.grid_weeks(empty) == [dt.date(2025, 1, 6)]
 
