@@ -16,6 +16,7 @@ from .model import (
     Evidence,
     Fishbone,
     Frequency,
+    Role,
     Strategy,
     TargetType,
     YesNo,
@@ -49,6 +50,8 @@ HOME_SHEET = "Home"
 DASHBOARD_SHEET = "Dashboard"
 LISTS_SHEET = "Lists"
 XLWINGS_CONF_SHEET = "xlwings.conf"
+WORDING_SHEET = "Wording"  # optional: the organisation's own words for the reports' fixed texts
+PEOPLE_SHEET = "People"  # optional: names, roles and addresses for reminders and escalations
 
 # Setting name -> default shown in the template ("" = blank).
 SETTINGS_DEFAULTS: dict[str, object] = {
@@ -151,6 +154,27 @@ UPDATES = (
     Column("Note", width=50),
 )
 
+# Optional: a tracker without this sheet reads cleanly and the reports use our default words.
+# Text names a fixed text (a key of saypro_xl.wording); a key on several rows of a list text
+# (e.g. findings.objectives) gives one bullet per row. The last two columns are the template's
+# guidance, written by it and never read (hence "computed").
+WORDING = (
+    Column("Text", required=True, width=30),
+    Column("Wording", width=70),
+    Column("Default Wording", computed=True, width=70),
+    Column("Where It Appears", computed=True, width=44),
+)
+
+# Optional: who reminders and escalations are addressed to. Owners in Actions and Objectives
+# are matched to Name; the Department Head of a department is the row with that Role and
+# Department. A tracker without this sheet reads cleanly; `saypro-xl remind` needs it.
+PEOPLE = (
+    Column("Name", required=True, width=26),
+    _choice("Role", Role, required=True, width=18),
+    Column("Department", width=24),
+    Column("Email", width=32),
+)
+
 INPUT_SHEETS: dict[str, tuple[Column, ...]] = {
     OBJECTIVES_SHEET: OBJECTIVES,
     ACTUALS_SHEET: ACTUALS,
@@ -166,6 +190,8 @@ TABLE_NAMES = {
     CAUSES_SHEET: "tblCauses",
     ACTIONS_SHEET: "tblActions",
     UPDATES_SHEET: "tblUpdates",
+    WORDING_SHEET: "tblWording",
+    PEOPLE_SHEET: "tblPeople",
 }
 
 

@@ -168,6 +168,15 @@ class EscalationLevel(_Choice):
     LEADERSHIP = "Leadership"
 
 
+class Role(_Choice):
+    """What a person on the People sheet is, for whom reminders and escalations are addressed."""
+
+    OWNER = "Owner"
+    HEAD = "Department Head"
+    LEADERSHIP = "Leadership"
+    ME = "M&E"
+
+
 class Severity(_Choice):
     ERROR = "error"
     WARNING = "warning"
@@ -274,6 +283,17 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Person:
+    """One row of the optional People sheet: who reminders and escalations go to."""
+
+    name: str
+    role: Role
+    department: str = ""
+    email: str = ""  # blank: this person gets no reminders
+    row: int = 0
+
+
+@dataclass(frozen=True)
 class Issue:
     """One validation finding, pointing at the cell to fix."""
 
@@ -298,6 +318,11 @@ class Tracker:
     updates: tuple[Update, ...] = ()
     issues: tuple[Issue, ...] = ()
     source: str = ""  # file name or workbook name it was read from
+    # The organisation's own wording of the reports' fixed texts, from the optional Wording
+    # sheet: (key, text) pairs in row order; keys as saypro_xl.wording spells them.
+    wording: tuple[tuple[str, str], ...] = ()
+    # The optional People sheet, in row order; empty when the tracker has none.
+    people: tuple[Person, ...] = ()
 
     @property
     def errors(self) -> tuple[Issue, ...]:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
-from . import contract
+from . import contract, wording
 from .contract import Column, normalise_header
 from .model import (
     Action,
@@ -55,6 +55,8 @@ from .model import (
     Frequency,
     Issue,
     Objective,
+    Person,
+    Role,
     Settings,
     Severity,
     Strategy,
@@ -678,6 +680,9 @@ def read_tracker(source: RowSource) -> Tracker:
     causes, cause_ids = _read_causes(sheets[contract.CAUSES_SHEET], kpi_ids, issues)
     actions, action_ids = _read_actions(sheets[contract.ACTIONS_SHEET], kpi_ids, cause_ids, issues)
     updates = _read_updates(sheets[contract.UPDATES_SHEET], action_ids, issues)
+    own_wording = _read_wording(source, issues)
+    people = _read_people(source, objectives, actions, issues)
+    _check_owners(people, sheets, objectives, actions, issues)
     return Tracker(
         settings=settings,
         objectives=tuple(objectives),
@@ -687,6 +692,8 @@ def read_tracker(source: RowSource) -> Tracker:
         updates=tuple(updates),
         issues=tuple(issues.items),
         source=source.name,
+        wording=own_wording,
+        people=people,
     )
 
 
@@ -966,6 +973,127 @@ def _read_updates(opened, action_ids: _Ids, issues: _Issues) -> list[Update]:
         records.append(Update(date=date, action_id=action_id, reporter=row.text("Reporter"),
                               status=status, pct_complete=pct, note=row.text("Note"), row=row.excel_row))
     return records
+
+
+# ------------------------------------------------------------------------- people
+
+# One plain address, as a mail server takes it: local part (RFC 5322 atom characters and dots),
+# @, a domain of dot-separated labels. No display name, no second address, no spaces.
+_EMAIL_ADDRESS = re.compile(
+    r"(?!\.)(?!.*\.\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+(?<!\.)"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+
+
+def is_email_address(text: str) -> bool:
+    """True for one bare address such as thandi@example.org (what the People sheet's Email holds)."""
+    return bool(_EMAIL_ADDRESS.fullmatch(text))
+
+
+def _read_people(source: RowSource, objectives: Sequence[Objective], actions: Sequence[Action],
+                 issues: _Issues) -> tuple[Person, ...]:
+    """The optional People sheet; no sheet, no people, no warning (older trackers lack it).
+
+    An Email that is not an address is an error at its cell (the person stays, without an
+    address); a blank Email a warning. A Department Head needs a Department, spelled as the
+    Objectives or Actions sheets spell it.
+    """
+    if _find_sheet(source, contract.PEOPLE_SHEET) is None:
+        return ()
+    known = {normalise_header(r.department) for r in (*objectives, *actions) if r.department}
+    people: list[Person] = []
+    for row in _rows(_open_sheet(source, contract.PEOPLE_SHEET, contract.PEOPLE, issues), issues,
+                     contract.PEOPLE):
+        name = row.text("Name", required=True)
+        role = row.choice("Role", Role, required=True)
+        department = row.text("Department")
+        email = row.text("Email")
+        if email and not is_email_address(email):
+            several = len(re.findall(r"@", email)) > 1
+            row.flag("Email", f"Email {_show(email)} is not " + ("one address" if several else "an email address")
+                     + "; type " + ("one address per row" if several else "one address") + ", e.g. "
+                     "thandi@example.org", False)
+            email = ""
+        elif not email and name:
+            row.flag("Email", f'Email is blank, so {_show(name)} gets no reminders; type their address, e.g. '
+                              "thandi@example.org", False, Severity.WARNING)
+        if role is Role.HEAD:
+            if not department:
+                row.flag("Department", f"Department is blank, but {_show(name)} is a Department Head; type "
+                                       "the department they head, as the Actions sheet spells it", False)
+            elif known and normalise_header(department) not in known:
+                row.flag("Department", f"Department {_show(department)} is on no Objectives or Actions row, "
+                                       "so no escalation reaches this Department Head; type it as those "
+                                       "sheets spell it", False, Severity.WARNING)
+        if not row.usable:
+            continue
+        people.append(Person(name=name, role=role, department=department, email=email, row=row.excel_row))
+    return tuple(people)
+
+
+def _check_owners(people: Sequence[Person], sheets: dict, objectives: Sequence[Objective],
+                  actions: Sequence[Action], issues: _Issues) -> None:
+    """A warning at every Owner cell whose name is not on a non-empty People sheet."""
+    if not people:
+        return
+    names = {normalise_header(p.name) for p in people}
+    for sheet_name, records in ((contract.OBJECTIVES_SHEET, objectives), (contract.ACTIONS_SHEET, actions)):
+        opened = sheets.get(sheet_name)
+        if opened is None:
+            continue
+        sheet, _grid = opened
+        column = sheet.column_of("Owner")
+        for record in records:
+            if not record.owner or normalise_header(record.owner) in names:
+                continue
+            cell = cell_ref(record.row - 1, column) if column is not None else ""
+            issues.warning(sheet.title, cell, "Owner",
+                           f'Owner "{record.owner}" is not on the People sheet, so reminders cannot reach '
+                           f'them; add a People row with Name "{record.owner}" and their Email, or correct '
+                           "the name")
+
+
+# ------------------------------------------------------------------------ wording
+
+
+def _read_wording(source: RowSource, issues: _Issues) -> tuple[tuple[str, str], ...]:
+    """The optional Wording sheet: (key, text) pairs in row order; no sheet, no pairs, no warning.
+
+    A blank Wording keeps our default; an unknown key is a warning naming the nearest
+    known one; a text over wording.MAX_CHARS is an error. A one-text key on several rows:
+    the first row counts (a warning at the others).
+    """
+    if _find_sheet(source, contract.WORDING_SHEET) is None:
+        return ()
+    pairs: list[tuple[str, str]] = []
+    first_row: dict[str, int] = {}
+    for row in _rows(_open_sheet(source, contract.WORDING_SHEET, contract.WORDING, issues), issues,
+                     contract.WORDING):
+        words = row.text("Wording")
+        if not words:
+            continue
+        typed = row.text("Text")
+        if not typed:
+            row.flag("Text", "Text is blank, so the wording beside it is not used; type the text it replaces, "
+                             'e.g. "findings.conclusion", or delete the row', False, Severity.WARNING)
+            continue
+        key = wording.known_key(typed)
+        if key is None:
+            row.flag("Text", f'Text "{typed}" is not a text the reports use, so its wording is not used; type '
+                             f'"{wording.closest_key(typed)}" (the nearest) or another key from the '
+                             "template's Wording sheet", False, Severity.WARNING)
+            continue
+        if len(words) > wording.MAX_CHARS:
+            row.flag("Wording", f'Wording of "{key}" is {len(words):,} characters, more than the '
+                                f"{wording.MAX_CHARS:,} a report shows at a glance; shorten it", False)
+            continue
+        if key in first_row and not wording.entry(key).many:
+            row.flag("Text", f'Text "{key}" is worded again (first at row {first_row[key]}); the first row '
+                             "counts, delete the other", False, Severity.WARNING)
+            continue
+        first_row.setdefault(key, row.excel_row)
+        pairs.append((key, words))
+    return tuple(pairs)
 
 
 # ----------------------------------------------------------------------- settings
