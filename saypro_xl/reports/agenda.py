@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import rules
+from .. import rules, wording
 from ..model import ActionScore, EscalationLevel, Health, KpiScore, Scorecard
 from . import facts as f
 from . import spec as s
@@ -20,30 +20,16 @@ DEFAULT_START = dt.time(9, 0)
 # Days until the next meeting of each kind: "due before the next meeting" looks this far ahead.
 NEXT_MEETING_DAYS = {"follow-up": 14, "weekly": 7, "monthly": 31}
 
-TITLES = {
-    "follow-up": "Follow-up Meeting with Leadership",
-    "weekly": "Weekly / Bi-weekly Monitoring Meeting",
-    "monthly": "Monthly Performance Review",
-}
-PURPOSES = {
-    "follow-up": "Review the findings from the performance gap analysis, approve the proposed corrective "
-                 "actions, assign ownership, confirm timelines and milestones, and agree the monitoring plan.",
-    "weekly": "Ensure that all corrective actions are on track and are being executed as planned.",
-    "monthly": "Conduct a broader review of the progress on corrective actions and their impact on "
-               "overall performance.",
-}
-DEFAULT_ATTENDEES = {
-    "follow-up": "Senior leadership, department heads and the Monitoring & Evaluation team",
-    "weekly": "Department heads, team leaders, action owners and the Monitoring & Evaluation team",
-    "monthly": "Senior leadership, department heads and the Monitoring & Evaluation team",
-}
+# Each meeting's title, purpose and default attendees, and the note under each agenda item, are
+# data in saypro_xl/wording.py ("agenda.<kind>.title", "agenda.<kind>.purpose",
+# "agenda.<kind>.attendees", "agenda.<kind>.section.<name>"): our words, or the organisation's.
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
     minutes: int
-    purpose: str
+    purpose_key: str  # the wording key of the note under the heading (saypro_xl/wording.py)
     tables: tuple[str, ...]  # names of item tables (see _item_tables) shown under the section
     lead: str = ""  # "" = the facilitator
 
@@ -51,51 +37,48 @@ class Section:
 SECTIONS: dict[str, tuple[Section, ...]] = {
     "follow-up": (
         Section("Review the findings", 15,
-                "Confirm alignment on the identified performance gaps and their root causes.",
+                "agenda.follow-up.section.findings",
                 ("kpis_attention", "gaps_without_cause")),
         Section("Approve corrective actions", 20,
-                "Ensure the actions align with strategic priorities and are achievable within the proposed "
-                "timelines; approve any adjustments or additions.", ("pending_approval", "resources")),
+                "agenda.follow-up.section.approve", ("pending_approval", "resources")),
         Section("Assign ownership", 10,
-                "Designate the individual or team responsible for leading and executing each corrective action.",
+                "agenda.follow-up.section.ownership",
                 ("ownership", "causes_without_action")),
         Section("Timelines and milestones", 10,
-                "Review the proposed deadlines and set milestones to assess progress at regular intervals.",
+                "agenda.follow-up.section.timelines",
                 ("due_soon", "milestones")),
         Section("Follow-up monitoring plan", 10,
-                "Agree the schedule of check-ins, status updates and KPI reporting to leadership.",
+                "agenda.follow-up.section.monitoring",
                 ("overdue_blocked", "monitoring")),
     ),
     "weekly": (
         Section("Progress reports", 20,
-                "Action owners present the current status of their assigned corrective actions.", ("progress",),
+                "agenda.weekly.section.progress", ("progress",),
                 "Action owners"),
         Section("Challenges and solutions", 15,
-                "Discuss any barriers or issues that have arisen and work on solutions.", ("escalations",)),
+                "agenda.weekly.section.challenges", ("escalations",)),
         Section("KPI review", 15,
-                "Evaluate the KPIs associated with each corrective action to assess effectiveness.",
+                "agenda.weekly.section.kpi-review",
                 ("action_kpis", "kpis_attention"), "KPI owners"),
         Section("Adjustments", 10,
-                "If necessary, make adjustments to the plan based on performance data.",
+                "agenda.weekly.section.adjustments",
                 ("slipped", "pending_approval")),
         Section("Next steps", 10,
-                "Outline the action steps for the upcoming week / bi-weekly period.", ("due_soon",)),
+                "agenda.weekly.section.next-steps", ("due_soon",)),
     ),
     "monthly": (
         Section("Comprehensive KPI review", 30,
-                "Present monthly performance data for each department and analyse the results.", ("all_kpis",),
+                "agenda.monthly.section.kpi-review", ("all_kpis",),
                 "Department heads"),
         Section("Impact assessment", 20,
-                "Evaluate the long-term effects of corrective actions on the objectives.", ("impact",)),
+                "agenda.monthly.section.impact", ("impact",)),
         Section("Strategic adjustments", 20,
-                "Adjust strategies based on the monthly review to ensure continuous improvement.",
+                "agenda.monthly.section.adjustments",
                 ("kpis_attention", "overdue_blocked", "pending_approval", "causes_without_action")),
-        Section("Next steps", 10, "Agree the actions and owners for the coming month.", ("due_soon",)),
+        Section("Next steps", 10, "agenda.monthly.section.next-steps", ("due_soon",)),
     ),
 }
-CHANGES_SECTION = Section("Changes since last meeting", 10,
-                          "What moved since the previous tracker: status and health, new and closed actions, "
-                          "slipped due dates and KPIs that changed status.", ("changes",))
+CHANGES_SECTION = Section("Changes since last meeting", 10, "agenda.section.changes", ("changes",))
 
 ACTION_COLUMNS = (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"), s.Column("Department"),
                   s.Column("Due", "date"), s.Column("Health"), s.Column("Note", span=2))
@@ -340,14 +323,15 @@ def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | N
     sections = agenda_sections(kind, since)
     boxes = time_boxes(sections, start)
     facilitator = settings.facilitator or "To be confirmed"
-    attendees = ", ".join(settings.attendees) or DEFAULT_ATTENDEES[kind]
+    attendees = ", ".join(settings.attendees) or wording.text(card.tracker, f"agenda.{kind}.attendees")
+    title = wording.text(card.tracker, f"agenda.{kind}.title")
     when = meeting_date(card)
     blocks: list[s.Block] = [
-        s.Text(f"Meeting Agenda — {TITLES[kind]}", "title"),
+        s.Text(f"Meeting Agenda — {title}", "title"),
         s.Text(" · ".join(p for p in (settings.organisation, f.date_text(when),
                                       f"{boxes[0][0]}–{boxes[-1][1]}") if p), "subtitle"),
         s.Table(prefix + "details", (s.Column("Meeting", span=2), s.Column("Detail", span=7)), (
-            ("Purpose", PURPOSES[kind]),
+            ("Purpose", wording.text(card.tracker, f"agenda.{kind}.purpose")),
             ("Date and time", f"{f.date_text(when)}, {boxes[0][0]}–{boxes[-1][1]}"),
             ("Facilitator", facilitator),
             ("Attendees", attendees),
@@ -365,7 +349,7 @@ def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | N
     tables = _item_tables(card, kind, since)
     for i, (section, box) in enumerate(zip(sections, boxes)):
         blocks.append(s.Text(f"{i + 1}. {section.title} ({box[0]}–{box[1]})", "heading"))
-        blocks.append(s.Text(section.purpose, "note"))
+        blocks.append(s.Text(wording.text(card.tracker, section.purpose_key), "note"))
         for name in section.tables:
             blocks.extend(tables[name](prefix))
     return (s.Sheet("Agenda", GRID, tuple(blocks), landscape=True),)
@@ -374,4 +358,5 @@ def agenda_sheets(card: Scorecard, kind: str = "follow-up", since: Scorecard | N
 def agenda_workbook(card: Scorecard, kind: str = "follow-up", since: Scorecard | None = None,
                     start: dt.time = DEFAULT_START) -> s.Workbook:
     return s.Workbook(report_file_name("agenda", card.as_of, kind, meeting_date(card)),
-                      f"Meeting Agenda — {TITLES[kind]}", agenda_sheets(card, kind, since, start))
+                      f"Meeting Agenda — {wording.text(card.tracker, f'agenda.{kind}.title')}",
+                      agenda_sheets(card, kind, since, start))

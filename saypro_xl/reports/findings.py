@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import rules
+from .. import rules, wording
 from ..model import (ActionScore, ActionStatus, Approval, Evidence, Fishbone, Health, KpiScore, KpiStatus, Scorecard,
                      Verdict)
 from . import facts as f
@@ -12,24 +12,8 @@ from .names import report_file_name
 # The findings sheet is a document on a 9-column grid; tables merge columns to fit it.
 GRID = (14, 20, 20, 13, 12, 12, 12, 15, 13, 12)
 
-ANALYSIS_OBJECTIVES = (
-    "Identify performance discrepancies: Highlight areas where actual performance deviates from "
-    "established objectives and KPIs.",
-    "Diagnose root causes: Pinpoint underlying factors contributing to performance gaps.",
-    "Provide corrective actions: Offer specific, actionable recommendations to address performance issues.",
-    "Engage leadership: Ensure that leadership teams are aligned on corrective actions and timelines "
-    "for improvement.",
-)
-
-NEXT_STEPS = (
-    "Leadership Review: Leadership teams should review the report and approve the proposed corrective actions.",
-    "Execution of Action Plans: Begin implementing the corrective actions according to the proposed timelines.",
-    "Ongoing Monitoring: Continuously track progress and adjust strategies as necessary to ensure that "
-    "performance gaps are successfully closed.",
-)
-
-CONCLUSION_CLOSE = ("Carrying out the proposed corrective actions on their timelines should close these gaps; "
-                    "weekly progress checks and a monthly look at the KPIs will show whether they work.")
+# The fixed texts (objectives of the analysis, standing next steps, the conclusion's close) are
+# data in saypro_xl/wording.py: our words, or the organisation's from its Wording sheet.
 
 STATUS_RULES = (
     s.ConditionalRule("Status", "Status", '=LEFT({cell},9)="Off Track"', "bad"),
@@ -90,8 +74,8 @@ def _numbered(sections: list[list[s.Block]]) -> list[s.Block]:
 def _objectives(card: Scorecard) -> list[s.Block]:
     return [s.PageBreak(),  # not left as a lone heading at the foot of the summary page
             s.Text("Objectives of the Performance Gap Analysis", "heading"),
-            s.Text("The performance gap analysis aimed to:", "paragraph"),
-            s.Bullets(ANALYSIS_OBJECTIVES)]
+            s.Text(wording.text(card.tracker, "findings.objectives.intro"), "paragraph"),
+            s.Bullets(wording.items(card.tracker, "findings.objectives"))]
 
 
 def _title(card: Scorecard) -> list[s.Block]:
@@ -161,7 +145,9 @@ def summary_paragraph(card: Scorecard) -> str:
 
 
 def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
-    blocks: list[s.Block] = [s.Text("Executive Summary", "heading"), s.Text(summary_paragraph(card), "paragraph")]
+    intro = wording.text(card.tracker, "findings.summary.intro")  # the organisation's opening, if any
+    blocks: list[s.Block] = [s.Text("Executive Summary", "heading"),
+                             s.Text(" ".join(p for p in (intro, summary_paragraph(card)) if p), "paragraph")]
 
     blocks.append(s.Text("KPIs by status", "subheading"))
     blocks.append(s.Table(
@@ -498,7 +484,7 @@ def _pareto(card: Scorecard, prefix: str) -> list[s.Block]:
 
 def next_steps(card: Scorecard) -> list[str]:
     """The fixed next steps, then the ones this scorecard calls for, naming KPIs and actions."""
-    steps = list(NEXT_STEPS)
+    steps = list(wording.items(card.tracker, "findings.next_steps"))
     pending = f.pending_approval(card)
     if pending:
         steps.append(f"Approve or reject the {f.plural(len(pending), 'action')} waiting for approval: "
@@ -571,10 +557,11 @@ def conclusion_text(card: Scorecard) -> str:
     depts = behind_departments(card)
     off = sum(1 for k in card.kpis if k.status is KpiStatus.OFF_TRACK)
     if not depts:
-        return no_gap_text(card) + " Keep reporting actuals on schedule so a new gap shows early."
+        return no_gap_text(card) + " " + wording.text(card.tracker, "findings.conclusion.on_target")
     return (
         "Performance is below target in " + f.listing(depts) + ". "
-        + f"{f.plural(off, 'KPI')} {'is' if off == 1 else 'are'} off track. " + CONCLUSION_CLOSE
+        + f"{f.plural(off, 'KPI')} {'is' if off == 1 else 'are'} off track. "
+        + wording.text(card.tracker, "findings.conclusion")
     )
 
 
