@@ -23,6 +23,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from . import contract as c
+from . import wording
 from .model import (
     ActionStatus,
     Approval,
@@ -54,6 +55,7 @@ TAB_ORDER = (
     c.ACTIONS_SHEET,
     c.UPDATES_SHEET,
     c.SETTINGS_SHEET,
+    c.WORDING_SHEET,
     c.LISTS_SHEET,
 )
 
@@ -549,6 +551,52 @@ def _write_home(ws: Worksheet, settings: Settings, fmt: _Formats) -> None:
     ws.activate()
 
 
+WORDING_SPARE_ROWS = 10  # room below the keys for more bullets of a list text
+
+
+def wording_rows(tracker: Tracker | None) -> list[tuple[str, str, str, str]]:
+    """Text | Wording | Default Wording | Where It Appears: every key, a list key once per bullet.
+
+    The tracker's own wording fills the Wording column (so a written tracker reads back the
+    same); a list it words longer than our default gets rows of its own below.
+    """
+    own = tracker.wording if tracker is not None else ()
+    rows = []
+    for text in wording.TEXTS:
+        mine = [words for key, words in own if key == text.key]
+        for i in range(max(len(text.default), len(mine), 1)):
+            rows.append((text.key, mine[i] if i < len(mine) else "",
+                         text.default[i] if i < len(text.default) else "", text.where))
+    return rows
+
+
+def _write_wording(wb: Workbook, ws: Worksheet, tracker: Tracker | None, fmt: _Formats) -> None:
+    """The optional Wording sheet: every fixed text of the reports with our default beside it."""
+    columns = c.WORDING
+    rows = wording_rows(tracker)
+    last_row = len(rows) + WORDING_SPARE_ROWS
+    mine = wb.add_format({"text_wrap": True, "valign": "top"})
+    ours = wb.add_format({"text_wrap": True, "valign": "top", "bg_color": "#EDEDED", "font_color": "#404040"})
+    checked(ws.add_table(0, 0, last_row, len(columns) - 1, {
+        "name": c.TABLE_NAMES[c.WORDING_SHEET], "style": "Table Style Light 15", "autofilter": True,
+        "columns": [{"header": col.header,
+                     "header_format": fmt.computed_header if col.computed else fmt.input_header}
+                    for col in columns]}), "the Wording table")
+    for i, row in enumerate(rows, start=1):
+        for j, (col, value) in enumerate(zip(columns, row)):
+            _write_value(ws, i, j, value, ours if col.computed else mine, f"Wording!{_cell_name(i, j)}")
+    for i in range(len(rows) + 1, last_row + 1):
+        for j, col in enumerate(columns):
+            checked(ws.write_blank(i, j, None, ours if col.computed else mine), f"Wording!{_cell_name(i, j)}")
+    for j, col in enumerate(columns):
+        ws.set_column(j, j, col.width)
+    ws.set_row(0, 32)
+    ws.write_comment(0, 1, "Type your own words here to replace the default beside it; leave blank to keep "
+                           "ours. Rows with the same Text make a list: one bullet per filled row, in order. "
+                           "The grey columns are guidance and are never read.", {"x_scale": 2, "y_scale": 1.5})
+    ws.freeze_panes(1, 1)
+
+
 def _write_settings(ws: Worksheet, settings: Settings | None, fmt: _Formats) -> dict[str, str]:
     """Setting | Value rows; returns setting name -> absolute cell of its value."""
     values = _settings_values(settings)
@@ -907,11 +955,12 @@ def populate_tracker_workbook(workbook: Workbook, tracker: Tracker | None = None
     for sheet in c.INPUT_SHEETS:
         _write_input_sheet(workbook, sheets[sheet], sheet, rows.get(sheet, []), fmt)
     _write_home(sheets[c.HOME_SHEET], written.settings if written else Settings(), fmt)
+    _write_wording(workbook, sheets[c.WORDING_SHEET], written, fmt)
     _write_dashboard(workbook, sheets[c.DASHBOARD_SHEET], departments, card, fmt)
     for name, ws in sheets.items():
         _print_setup(ws, repeat_header=name in c.INPUT_SHEETS)
     sheets[c.DASHBOARD_SHEET].fit_to_pages(1, 1)
-    for name in (c.SETTINGS_SHEET, c.LISTS_SHEET):
+    for name in (c.SETTINGS_SHEET, c.WORDING_SHEET, c.LISTS_SHEET):
         sheets[name].set_tab_color("#A6A6A6")
     sheets[c.DASHBOARD_SHEET].set_tab_color("#1F4E78")
     return sheets
