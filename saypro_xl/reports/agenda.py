@@ -226,7 +226,7 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
 
     def resources(p: str) -> list[s.Block]:
         return [s.Text("Resources to approve (open actions that name them; not yet approved first)", "subheading"),
-                resources_table(card, p + "resources")]
+                resources_table(card, p + "resources", department_span=1)]
 
     def gaps_without_cause(p: str) -> list[s.Block]:
         return kpis("Gaps with no confirmed root cause", "gaps_without_cause",

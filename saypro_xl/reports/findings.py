@@ -50,11 +50,10 @@ def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> t
     sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix), _conclusion(card)]
     if detail:  # last, as DESIGN.md lists it: the evidence behind the conclusion
         sections.append(_pareto(card, prefix))
-    blocks: list[s.Block] = _title(card) + _numbered(sections)
-    if not detail:
-        blocks.append(s.Text(
-            f"Per department — KPIs, root causes with their 5 whys, evidence, actions, resources and expected "
-            f"outcomes — see the findings report, {report_file_name('findings', card.as_of)}.", "note"))
+    pointer: list[s.Block] = [] if detail else [s.Text(
+        f"The short form. Per department — KPIs, root causes with their 5 whys, evidence, actions, resources "
+        f"and expected outcomes — see the findings report, {report_file_name('findings', card.as_of)}.", "note")]
+    blocks: list[s.Block] = _title(card) + pointer + _numbered(sections)
     return (s.Sheet("Findings", GRID, tuple(blocks)),)
 
 
@@ -299,11 +298,12 @@ def resources_to_approve(card: Scorecard) -> list[ActionScore]:
     return sorted(found, key=lambda a: (a.action.approved is Approval.YES, a.action.row))
 
 
-def resources_table(card: Scorecard, key: str) -> s.Table:
+def resources_table(card: Scorecard, key: str, department_span: int = 2) -> s.Table:
+    """`department_span` 1 fits the table to a 9-column grid (the agenda's)."""
     return s.Table(
         key,
-        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Department", span=2), s.Column("Owner", span=2),
-         s.Column("Resources needed", span=2), s.Column("Approved")),
+        (s.Column("Action ID"), s.Column("Action", span=2), s.Column("Department", span=department_span),
+         s.Column("Owner", span=2), s.Column("Resources needed", span=2), s.Column("Approved")),
         tuple((a.action_id, a.action.action, f.action_department(card, a), a.action.owner,
                a.action.resources_needed, a.action.approved.value if a.action.approved else "Pending")
               for a in resources_to_approve(card)),
@@ -458,8 +458,7 @@ def themes_sentence(card: Scorecard, top: int = 3) -> str:
 
 def _themes(card: Scorecard, prefix: str) -> list[s.Block]:
     key = prefix + "themes"
-    return [
-        s.PageBreak(),
+    return [  # no forced page: it follows the conclusion wherever the page planner finds room
         s.Text("Root Causes: Common Themes Across Departments", "heading"),
         s.Text("Each KPI behind target with confirmed causes counts as one gap, shared among its causes by "
                "weight; a theme's share is its part of all such gaps.", "note"),

@@ -62,11 +62,14 @@ KIND_FORMATS: dict[str, dict] = {
     "weeks": {"num_format": "0.#", "valign": "top", "align": "center"},
 }
 
-DEFAULT_ROW_POINTS = 15.0
+# Every row gets this height explicitly (a one-line row of 10-point text), so Excel and
+# LibreOffice lay out the same rows the same way and the page planner can count on it;
+# left to themselves, LibreOffice fits rows to the font and Excel uses 15 points.
+DEFAULT_ROW_POINTS = 12.75
 BOLD_WIDTH = 1.1
 LINE_POINTS = 12.75
 COLUMN_PIXELS_PER_CHAR = 7
-ROW_PIXELS = 20
+ROW_PIXELS = 17  # DEFAULT_ROW_POINTS at 96 dpi: charts are sized in rows
 FIGURE_POINTS = 27
 
 
@@ -158,6 +161,7 @@ class _Renderer:
         self.placed: dict[str, _Placed] = {}
         self.pending_charts: list[tuple] = []
         self.tables: dict[str, s.Table] = {}
+        self.row_points: dict[int, float] = {}  # heights set on the sheet being written
 
     def write(self, spec: s.Workbook) -> None:
         keys = [t.key for sheet in spec.sheets for t in sheet.tables()]
@@ -178,10 +182,16 @@ class _Renderer:
         ws.set_paper(9)  # A4
         if sheet.landscape:
             ws.set_landscape()
+        scale = 1.0
         if sheet.fit_to_page:
             ws.fit_to_pages(1, 1)
         elif sheet.fit_to_width:
-            ws.fit_to_pages(1, 0)
+            # A fixed scale rather than "fit to width": each app would pick its own, and the page
+            # planner could then not know where either one ends a page.
+            used = max([len(sheet.column_widths)] + [sum(c.span for c in t.columns) for t in sheet.tables()])
+            widths = tuple(sheet.column_widths) + (8.43,) * (used - len(sheet.column_widths))
+            scale = print_scale(widths, sheet.landscape)
+            xlsx.checked(ws.set_print_scale(round(scale * 100)), f"{sheet.name} print scale")
         if sheet.hidden:
             ws.hide()
         if sheet.protect:
@@ -199,19 +209,37 @@ class _Renderer:
         row = 0
         previous_chart: tuple[int, int, s.Chart] | None = None
         breaks: list[int] = []
+        self.row_points = {}
+        keep: list[tuple[int, int]] = []  # row ranges the page planner must not split
+        caption: int | None = None  # first row of the headings and notes that introduce the next block
         for block in sheet.blocks:
             if isinstance(block, s.PageBreak):
                 if row > 0:
                     breaks.append(row)
                 continue
+            start = row
             if isinstance(block, s.Text):
                 if block.style in ("heading",) and row > 0 and row not in breaks:
                     row += 1
+                    start = row
                 row = self._write_text(ws, sheet, row, block)
+                if block.style in CAPTION_STYLES:
+                    caption = start if caption is None else caption
+                    continue
+                keep.append((start if caption is None else caption, row - 1))
+                caption = None
+                previous_chart = None
+                continue
             elif isinstance(block, s.Bullets):
                 row = self._write_bullets(ws, sheet, row, block)
+                # A caption stays with the first two bullets.
+                keep.append((start if caption is None else caption, start + min(1, len(block.items) - 1)))
             elif isinstance(block, s.Table):
                 row = self._write_table(ws, sheet, row, block)
+                # Header and first rows stay with their caption; a short table stays whole.
+                rows = max(1, len(block.rows))
+                keep.append((start if caption is None else caption,
+                             start + rows if rows <= SHORT_BLOCK_ROWS else start + KEEP_TABLE_ROWS))
             elif isinstance(block, s.Figures):
                 row = self._write_figures(ws, sheet, row, block)
             elif isinstance(block, s.ChartGrid):
@@ -225,18 +253,33 @@ class _Renderer:
                     self.pending_charts.append((ws, sheet, block, prow, col))
                     previous_chart = (prow, col, block)
                     row = max(row, prow + block.height_rows + 1)
+                    keep.append((prow, row - 1))
                 else:
                     self.pending_charts.append((ws, sheet, block, row, 0))
                     previous_chart = (row, 0, block)
                     row += block.height_rows + 1
+                    keep.append((start if caption is None else caption, row - 1))
+                caption = None
                 continue
+            caption = None
             previous_chart = None
+        for r in range(row):  # explicit heights: both apps then agree where pages end
+            if r not in self.row_points:
+                self._height(ws, r, DEFAULT_ROW_POINTS, f"{sheet.name} row height")
+        if sheet.fit_to_width and not sheet.fit_to_page and not sheet.hidden and row > 0:
+            heights = [self.row_points.get(r, DEFAULT_ROW_POINTS) * round(scale * 100) / 100 for r in range(row)]
+            breaks = plan_pages(heights, printable_height_points(sheet.landscape), sorted(set(breaks)), keep)
         if breaks:
             xlsx.checked(ws.set_h_pagebreaks(breaks), f"{sheet.name} page breaks")
         if sheet.fit_to_page and row > 0:
             # Only what the sheet holds, so no stray cell or empty row shrinks the page.
             last_col = max(1, len(sheet.column_widths)) - 1
             xlsx.checked(ws.print_area(0, 0, row - 1, last_col), f"{sheet.name} print area")
+
+    def _height(self, ws, row: int, points: float, what: str) -> None:
+        """Set a row's height and remember it, so the page planner knows where pages end."""
+        xlsx.checked(ws.set_row(row, points), what)
+        self.row_points[row] = points
 
     def _width(self, sheet: s.Sheet, first: int, count: int) -> float:
         widths = list(sheet.column_widths) or [8.43]
@@ -269,11 +312,11 @@ class _Renderer:
         if block.style in ("paragraph", "note", "alert"):
             lines = lines_needed(block.text, self._width(sheet, 0, span))
             if lines > 1:
-                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+                self._height(ws, row, LINE_POINTS * lines + 3, f"{sheet.name} row height")
         elif block.style == "title":
-            xlsx.checked(ws.set_row(row, 24), f"{sheet.name} row height")
+            self._height(ws, row, 24, f"{sheet.name} row height")
         elif block.style == "heading":
-            xlsx.checked(ws.set_row(row, 20), f"{sheet.name} row height")
+            self._height(ws, row, 20, f"{sheet.name} row height")
         return row + (2 if block.style in ("paragraph", "alert") else 1)
 
     def _write_figures(self, ws, sheet: s.Sheet, row: int, block: s.Figures) -> int:
@@ -291,7 +334,7 @@ class _Renderer:
                                                         ("font_color", colours["font_color"])))
             self._write_value(ws, row, col, item.value, number, f"{sheet.name} figure")
             self._write_value(ws, row + 1, col, item.label, label, f"{sheet.name} figure label")
-        xlsx.checked(ws.set_row(row, FIGURE_POINTS), f"{sheet.name} row height")
+        self._height(ws, row, FIGURE_POINTS, f"{sheet.name} row height")
         return row + 3
 
     def _write_bullets(self, ws, sheet: s.Sheet, row: int, block: s.Bullets) -> int:
@@ -302,7 +345,7 @@ class _Renderer:
             self._span_write(ws, row, 0, span, text, fmt, f"{sheet.name} bullet")
             lines = lines_needed(text, self._width(sheet, 0, span) - 3)
             if lines > 1:
-                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+                self._height(ws, row, LINE_POINTS * lines + 3, f"{sheet.name} row height")
             row += 1
         return row + 1
 
@@ -328,9 +371,9 @@ class _Renderer:
                 header_lines = max(header_lines, lines_needed(column.header,
                                                               self._width(sheet, start, column.span) / BOLD_WIDTH))
         if any(c.header_value is not None for c in table.columns):
-            xlsx.checked(ws.set_row(row, 58), f"{sheet.name} header height")
+            self._height(ws, row, 58, f"{sheet.name} header height")
         elif header_lines > 1:
-            xlsx.checked(ws.set_row(row, LINE_POINTS * header_lines + 3), f"{sheet.name} header height")
+            self._height(ws, row, LINE_POINTS * header_lines + 3, f"{sheet.name} header height")
         row += 1
         first_data_row = row
         if sheet.freeze_table == table.key:
@@ -352,7 +395,7 @@ class _Renderer:
                     lines = max(lines, lines_needed(value, self._width(sheet, start, column.span)))
                 lines = max(lines, column.min_lines)
             if lines > 1:
-                xlsx.checked(ws.set_row(row, LINE_POINTS * lines + 3), f"{sheet.name} row height")
+                self._height(ws, row, LINE_POINTS * lines + 3, f"{sheet.name} row height")
             row += 1
         last_data_row = row - 1
         self.placed[table.key] = _Placed(sheet.name, first_data_row, last_data_row, starts)
@@ -515,6 +558,80 @@ class _Renderer:
 def excel_serial(day: dt.date) -> int:
     """The number a spreadsheet stores for a date (1900 date system)."""
     return (day - dt.date(1899, 12, 30)).days
+
+
+# ------------------------------------------------------------------ the page planner
+#
+# Spreadsheet apps break pages where the rows run out, which leaves a heading alone at
+# the foot of a page and its table on the next. The planner knows every row's height,
+# so it places the breaks itself: never inside a "keep" range (a caption with the
+# first rows of what it introduces; a short table whole; a chart), with the
+# explicit breaks of the spec kept. Measures are A4 with the renderer's margins and
+# the sheet's print scale, less a little slack, since a break placed early costs a
+# few blank lines and one placed late costs an orphan.
+
+CAPTION_STYLES = ("title", "subtitle", "heading", "subheading", "note")
+SHORT_BLOCK_ROWS = 6  # a table this short is never split
+KEEP_TABLE_ROWS = 3  # a longer one keeps its header and first rows with its caption
+A4_POINTS = (595.3, 841.9)  # width, height in portrait
+MARGIN_POINTS = {"left": 0.4 * 72, "right": 0.4 * 72, "top": 0.5 * 72, "bottom": 0.6 * 72}
+FOOTER_POINTS = 0.0  # the footer prints inside the bottom margin
+SLACK = 0.985
+
+
+def printable_width_points(landscape: bool) -> float:
+    width = A4_POINTS[1] if landscape else A4_POINTS[0]
+    return width - MARGIN_POINTS["left"] - MARGIN_POINTS["right"]
+
+
+def printable_height_points(landscape: bool) -> float:
+    height = A4_POINTS[0] if landscape else A4_POINTS[1]
+    return (height - MARGIN_POINTS["top"] - MARGIN_POINTS["bottom"] - FOOTER_POINTS) * SLACK
+
+
+# A column of width w prints (7w + 5) px at 0.75 pt a px in Excel; LibreOffice prints the
+# same column about a third wider (1.34×, measured on its PDFs). The wider one decides the
+# scale, so the sheet fits across the page in both (Excel then leaves room on the right).
+WIDER_APP_FACTOR = 1.36
+MIN_SCALE = 0.4  # below this nothing is readable anyway
+
+
+def sheet_width_points(widths: tuple[float, ...]) -> float:
+    return max(1.0, sum((w * COLUMN_PIXELS_PER_CHAR + 5) * 0.75 * WIDER_APP_FACTOR for w in widths))
+
+
+def print_scale(widths: tuple[float, ...], landscape: bool) -> float:
+    """The scale that fits the sheet's columns across one page, in whole percent, at most 100 %."""
+    fit = printable_width_points(landscape) / sheet_width_points(widths)
+    return max(MIN_SCALE, min(1.0, math.floor(fit * 100) / 100))
+
+
+def plan_pages(heights: list[float], page: float, forced: list[int], keep: list[tuple[int, int]]) -> list[int]:
+    """Rows that start a new page: the forced ones, plus a break wherever the next row would not
+    fit — moved up to the start of a keep range it would split, unless that range began the page."""
+    keep_start = {}
+    for first, last in keep:
+        for r in range(first, min(last, len(heights) - 1) + 1):
+            keep_start[r] = min(keep_start.get(r, first), first)
+    forced_set = set(forced)
+    breaks: list[int] = []
+    page_top, used = 0, 0.0
+    r = 0
+    while r < len(heights):
+        if r in forced_set and r != page_top:
+            breaks.append(r)
+            page_top, used = r, 0.0
+        if used + heights[r] > page and r > page_top:
+            at = keep_start.get(r, r)
+            if at <= page_top:  # the range is taller than what is left of a fresh page: split it
+                at = r
+            breaks.append(at)
+            page_top, used = at, 0.0
+            r = at
+            continue
+        used += heights[r]
+        r += 1
+    return sorted(set(breaks))
 
 
 def resolve_formula(template: str, table: s.Table, starts: list[int], header_row: int,
