@@ -24,6 +24,8 @@ from .model import (
     Fishbone,
     Frequency,
     Objective,
+    Person,
+    Role,
     Settings,
     Strategy,
     TargetType,
@@ -272,7 +274,37 @@ UPDATES = (
 )
 
 
+# Everyone the sample's owners, escalations and reminders name: each owner of a KPI or an
+# action, the head of each department, leadership, and the M&E team. Addresses are examples.
+OWNER, HEAD, LEADERSHIP, M_AND_E = Role.OWNER, Role.HEAD, Role.LEADERSHIP, Role.ME
+PEOPLE_ROWS = (
+    ("Head of Sales", HEAD, SALES, "head.sales@example.org"),
+    ("Sales Team Lead", OWNER, SALES, "sales.lead@example.org"),
+    ("Sales Operations Lead", OWNER, SALES, "sales.operations@example.org"),
+    ("Sales Training Manager", OWNER, SALES, "sales.training@example.org"),
+    ("Head of Marketing", HEAD, MARKETING, "head.marketing@example.org"),
+    ("Marketing Manager", OWNER, MARKETING, "marketing.manager@example.org"),
+    ("Content Lead", OWNER, MARKETING, "content.lead@example.org"),
+    ("Digital Marketing Specialist", OWNER, MARKETING, "digital.marketing@example.org"),
+    ("Customer Support Manager", HEAD, SUPPORT, "support.manager@example.org"),
+    ("Support Operations Lead", OWNER, SUPPORT, "support.operations@example.org"),
+    ("IT Systems Lead", OWNER, SUPPORT, "it.systems@example.org"),
+    ("Operations Manager", HEAD, OPERATIONS, "operations.manager@example.org"),
+    ("Quality Lead", OWNER, OPERATIONS, "quality.lead@example.org"),
+    ("Production Lead", OWNER, OPERATIONS, "production.lead@example.org"),
+    ("Continuous Improvement Lead", OWNER, OPERATIONS, "continuous.improvement@example.org"),
+    ("HR Manager", HEAD, PEOPLE, "hr.manager@example.org"),
+    ("HR Business Partner", OWNER, PEOPLE, "hr.partner@example.org"),
+    ("Learning & Development Lead", OWNER, PEOPLE, "learning.development@example.org"),
+    ("Chief Executive Officer", LEADERSHIP, "", "ceo@example.org"),
+    ("Chief Operating Officer", LEADERSHIP, "", "coo@example.org"),
+    ("Head of Monitoring & Evaluation", M_AND_E, "", "me.head@example.org"),
+)
+PEOPLE_SHEET_ROWS = tuple(Person(name, role, department, email) for name, role, department, email in PEOPLE_ROWS)
+
+
 def sample_tracker() -> Tracker:
     """SayPro's scenario on a fixed As Of date (2025-04-25)."""
     return Tracker(settings=SETTINGS, objectives=OBJECTIVES, actuals=ACTUALS, causes=CAUSES,
-                   actions=ACTIONS, updates=UPDATES, source="SayPro sample tracker")
+                   actions=ACTIONS, updates=UPDATES, source="SayPro sample tracker",
+                   people=PEOPLE_SHEET_ROWS)

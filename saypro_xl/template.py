@@ -35,6 +35,7 @@ from .model import (
     Health,
     KpiStatus,
     Pace,
+    Role,
     Scorecard,
     Settings,
     Strategy,
@@ -54,6 +55,7 @@ TAB_ORDER = (
     c.CAUSES_SHEET,
     c.ACTIONS_SHEET,
     c.UPDATES_SHEET,
+    c.PEOPLE_SHEET,
     c.SETTINGS_SHEET,
     c.WORDING_SHEET,
     c.LISTS_SHEET,
@@ -95,6 +97,7 @@ CHOICE_LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lstYesNo": ("Yes / No", tuple(YesNo.choices())),
     "lstKpiStatus": ("KPI Status", tuple(KpiStatus.choices())),
     "lstHealth": ("Health", tuple(Health.choices())),
+    "lstRole": ("Role", tuple(Role.choices())),
 }
 DEPARTMENTS_NAME = "lstDepartments"
 DEPARTMENT_FILTER_NAME = "lstDepartmentFilter"
@@ -113,7 +116,12 @@ CHOICE_SOURCES = {
     "Approved": "lstApproval",
     "Confirmed": "lstYesNo",
     "Escalate": "lstYesNo",
+    "Role": "lstRole",
 }
+
+# Columns of every sheet written as an Excel table of input rows: the contract's input sheets
+# and the optional People sheet (not an input sheet: a tracker without it reads cleanly).
+TABLE_SHEETS: dict[str, tuple[c.Column, ...]] = {**c.INPUT_SHEETS, c.PEOPLE_SHEET: c.PEOPLE}
 
 # Numbers shown as typed (weeks, weights, tolerance points) rather than with two decimals.
 PLAIN_NUMBER_HEADERS = {"Timeline (weeks)", "Weight", "Tolerance %"}
@@ -326,8 +334,20 @@ def as_written(tracker: Tracker) -> Tracker:
         tracker,
         objectives=renumber(tracker.objectives), actuals=renumber(tracker.actuals),
         causes=renumber(tracker.causes), actions=renumber(tracker.actions),
-        updates=renumber(tracker.updates),
+        updates=renumber(tracker.updates), people=renumber(tracker.people),
     )
+
+
+PEOPLE_NOTE = ("Who reminders and escalations go to. Name as typed in the Owner columns (case and "
+               "spaces do not matter); Role from the list; a Department Head's Department as the "
+               "Actions sheet spells it; one Email per row.")
+
+
+def _people_rows(tracker: Tracker | None) -> list[dict[str, object]]:
+    if tracker is None:
+        return []
+    return [{"Name": p.name, "Role": _choice(p.role), "Department": p.department, "Email": p.email}
+            for p in tracker.people]
 
 
 def _serial(day: dt.date) -> int:
@@ -423,7 +443,7 @@ def _cached(value: object) -> object:
 
 def _write_input_sheet(wb: Workbook, ws: Worksheet, sheet: str, rows: Sequence[dict[str, object]],
                        fmt: _Formats) -> None:
-    columns = c.INPUT_SHEETS[sheet]
+    columns = TABLE_SHEETS[sheet]
     formulas = FORMULAS.get(sheet, dict)()
     data_rows = max(BLANK_ROWS, len(rows) + SPARE_ROWS) if rows else BLANK_ROWS
     last_row = data_rows  # header in row 0, data in 1..data_rows
@@ -954,11 +974,13 @@ def populate_tracker_workbook(workbook: Workbook, tracker: Tracker | None = None
             row["_due_typed"] = action.due_date_typed is not None
     for sheet in c.INPUT_SHEETS:
         _write_input_sheet(workbook, sheets[sheet], sheet, rows.get(sheet, []), fmt)
+    _write_input_sheet(workbook, sheets[c.PEOPLE_SHEET], c.PEOPLE_SHEET, _people_rows(written), fmt)
+    sheets[c.PEOPLE_SHEET].write_comment(0, 0, PEOPLE_NOTE, {"x_scale": 2, "y_scale": 1.5})
     _write_home(sheets[c.HOME_SHEET], written.settings if written else Settings(), fmt)
     _write_wording(workbook, sheets[c.WORDING_SHEET], written, fmt)
     _write_dashboard(workbook, sheets[c.DASHBOARD_SHEET], departments, card, fmt)
     for name, ws in sheets.items():
-        _print_setup(ws, repeat_header=name in c.INPUT_SHEETS)
+        _print_setup(ws, repeat_header=name in TABLE_SHEETS)
     sheets[c.DASHBOARD_SHEET].fit_to_pages(1, 1)
     for name in (c.SETTINGS_SHEET, c.WORDING_SHEET, c.LISTS_SHEET):
         sheets[name].set_tab_color("#A6A6A6")

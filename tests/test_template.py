@@ -51,7 +51,7 @@ def _column(sheet: str, header: str) -> int:
 
 def test_sheets_come_in_tab_order_with_the_contract_tables(blank):
     assert blank.sheetnames == ["Home", "Dashboard", "Objectives", "Actuals", "Causes", "Actions",
-                                "Updates", "Settings", "Wording", "Lists"]
+                                "Updates", "People", "Settings", "Wording", "Lists"]
     for sheet, columns in contract.INPUT_SHEETS.items():
         ws = blank[sheet]
         [table] = ws.tables.values()
