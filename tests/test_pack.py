@@ -29,7 +29,7 @@ from saypro_xl.sample import sample_tracker
 from report_fixtures import EVIL, clinic_tracker
 
 NBSP = "\u00a0"
-SHEETS = ["Dashboard", "Findings", "Timeline", "Agenda", "Chart Data"]
+SHEETS = ["Dashboard", "Signals", "Findings", "Timeline", "Agenda", "Chart Data"]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def charts_by_title(book) -> dict[str, s.Chart]:
 
 def test_dashboard_holds_no_tables_and_its_data_is_on_the_last_hidden_sheet(book):
     assert [sh.name for sh in book.sheets] == SHEETS
-    assert [sh.hidden for sh in book.sheets] == [False, False, False, False, True]
+    assert [sh.hidden for sh in book.sheets] == [False, False, False, False, False, True]
     dashboard, data = book.sheet("Dashboard"), book.sheet("Chart Data")
     assert dashboard.tables() == [] and dashboard.fit_to_page and not data.fit_to_page
     assert len(dashboard.charts()) == 4
@@ -134,10 +134,12 @@ def test_share_axis(values, axis):
 
 def test_count_charts_have_whole_number_axes(book):
     charts = charts_by_title(book)
-    status, health = charts["KPIs by status"], charts["Corrective actions by department and health"]
+    status, health = charts["KPIs by status, and behind pace"], charts["Corrective actions by department and health"]
     for chart in (status, health):
         assert (chart.value_min, chart.value_major_unit, chart.value_format) == (0, 1, "0"), chart.title
-    assert book.table("d_status_mix").rows == (("Off Track", 5), ("At Risk", 3), ("On Track", 2), ("No Data", 1))
+    # Behind pace: none in the sample (each KPI with a Target Date is ahead of or on its path).
+    assert book.table("d_status_mix").rows == (
+        ("Off Track", 5, 0), ("At Risk", 3, 0), ("On Track", 2, 0), ("No Data", 1, 0))
     # a series per health that occurs: no Cancelled action in the sample, so no empty legend entry
     assert [se.name for se in health.series] == ["Overdue", "Blocked", "Late Start", "At Risk", "Not Started",
                                                  "On Track", "Done"]
@@ -242,13 +244,14 @@ def fit(pages) -> int:
 def test_the_file_hides_the_chart_data_and_anchors_the_charts_on_the_dashboard(pack_file):
     wb = openpyxl.load_workbook(pack_file)
     assert wb.sheetnames == SHEETS
-    assert [ws.sheet_state for ws in wb.worksheets] == ["visible"] * 4 + ["hidden"]
+    assert [ws.sheet_state for ws in wb.worksheets] == ["visible"] * 5 + ["hidden"]
     assert wb.active.title == "Dashboard"
     dashboard = wb["Dashboard"]
     # title, subtitle, two rows of tiles and a blank one, "Alerts" and seven alerts and a blank one: row 15
     anchors = sorted((c.anchor._from.row, c.anchor._from.col) for c in dashboard._charts)
     assert anchors == [(14, 0), (14, 5), (29, 0), (29, 3)]
-    assert not [c for ws in wb.worksheets[1:] for c in ws._charts]
+    assert len(wb["Signals"]._charts) == 6  # XmR charts of the KPIs behind target, worst first
+    assert not [c for ws in wb.worksheets[2:] for c in ws._charts]
     setup = dashboard.page_setup
     assert (fit(setup.fitToWidth), fit(setup.fitToHeight), setup.orientation, setup.paperSize) == (
         1, 1, "landscape", 9)
@@ -267,13 +270,13 @@ def test_the_file_hides_the_chart_data_and_anchors_the_charts_on_the_dashboard(p
 def test_the_charts_read_the_hidden_sheet_with_whole_number_count_axes(pack_file):
     with zipfile.ZipFile(pack_file) as z:
         charts = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
-    assert len(charts) == 4
+    assert len(charts) == 4 + 6  # the Dashboard's four, the Signals sheet's six
     for xml in charts:
         refs = re.findall(r"<c:f>([^<]*)</c:f>", xml)
         assert refs and all(r.startswith("'Chart Data'!") for r in refs)
     status = next(x for x in charts if "KPIs by status" in x)
     assert '<c:majorUnit val="1"/>' in status and '<c:numFmt formatCode="0" sourceLinked="0"/>' in status
-    trend = next(x for x in charts if "<c:scatterChart>" in x)
+    trend = next(x for x in charts if "<c:scatterChart>" in x and "Progress over time" in x)
     assert '<c:min val="-0.25"/>' in trend and '<c:max val="1.0"/>' in trend
     assert f'<c:min val="{render.excel_serial(dt.date(2025, 1, 31))}"/>' in trend
 
@@ -347,7 +350,7 @@ def test_libreoffice_prints_the_dashboard_on_one_page_and_the_pack_within_ten(pa
     pdf = tmp_path / (pack_file.stem + ".pdf")
     sheets = pdf_pages_per_sheet(pdf)
     counts = {name: sheets.count(name) for name in dict.fromkeys(sheets)}
-    assert list(counts) == ["Dashboard", "Findings", "Timeline", "Agenda"], counts  # Chart Data prints nothing
+    assert list(counts) == ["Dashboard", "Signals", "Findings", "Timeline", "Agenda"], counts  # Chart Data prints nothing
     assert counts["Dashboard"] == 1, counts
     # Nothing shrunk out of reading: the charts' 8-point text is drawn at least 7 points tall (at 100 %
     # DejaVu's 8 points measure 7.8), so the one page was not bought by scaling the sheet down.

@@ -246,7 +246,9 @@ def test_changes_since_last_meeting(card, older):
 
 def test_pack_composes_the_other_sheets(card):
     book = pack.pack_workbook(card)
-    assert [sh.name for sh in book.sheets] == ["Dashboard", "Findings", "Timeline", "Agenda", "Chart Data"]
+    assert [sh.name for sh in book.sheets] == ["Dashboard", "Signals", "Findings", "Timeline", "Agenda", "Chart Data"]
+    # Signals: an XmR chart for each KPI behind target (PAT-01, FIN-01, LOG-01, FIN-02), worst first.
+    assert [c.title.split()[0] for c in book.sheet("Signals").charts()] == ["PAT-01", "FIN-01", "LOG-01", "FIN-02"]
     perf = {r["KPI ID"]: r for r in book.table("d_performance").records()}
     assert set(perf) == {k.kpi_id for k in card.kpis if k.status is not KpiStatus.NO_DATA}
     # FIN-01: 58 days against a baseline of 50 and a target of 45 — 8 days the wrong way of a planned 5.
@@ -370,11 +372,11 @@ def test_charts_exist_and_nothing_active(built):
         "Findings_Report_2025-05-12.xlsx": 2,  # common themes and the Pareto of causes
         "Implementation_Timeline_2025-05-12.xlsx": 0,
         "Meeting_Agenda_weekly_2025-05-14.xlsx": 0,
-        "Leadership_Pack_2025-05-12.xlsx": 4,  # the dashboard's grid; the pack's short findings has none
+        "Leadership_Pack_2025-05-12.xlsx": 8,  # the dashboard's four, an XmR chart for each of 4 KPIs behind
         "Leadership_Pack_Consolidated_2025-05-12.xlsx": 1,
     }
     pack_ws = openpyxl.load_workbook(built[1][3])
-    assert pack_ws.sheetnames == ["Dashboard", "Findings", "Timeline", "Agenda", "Chart Data"]
+    assert pack_ws.sheetnames == ["Dashboard", "Signals", "Findings", "Timeline", "Agenda", "Chart Data"]
 
 
 def test_pareto_chart_points_at_the_table(built):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -143,3 +144,26 @@ def test_findings_say_whether_each_kpi_will_make_it(card):
             "missing the target until the process changes.") in words
     assert ("What the finished actions did: Worked (its KPI improved by at least a tenth of the planned change): "
             "A1 Retarget campaigns. Too early to judge: A2 Remove the assembly bottleneck.") in words
+
+
+def test_the_pack_draws_an_xmr_chart_for_each_kpi_behind_with_its_actions_marked(card):
+    from saypro_xl.reports import pack
+
+    book = pack.pack_workbook(card)
+    charts = book.sheet("Signals").charts()
+    # All four KPIs are behind target; worst first: Off Track RESP (−25 %), LEADS (−6.9 %), DELAY (no
+    # Gap %: target 0), then At Risk CSAT.
+    assert [c.title.split()[0] for c in charts] == ["RESP", "LEADS", "DELAY", "CSAT"]
+    leads = charts[1]
+    assert "Special cause improvement (outside the process limits)" in leads.title
+    assert [se.name for se in leads.series] == ["Actual", "Target", "Mean", "Lower limit", "Upper limit",
+                                               "Expected path", "Action started", "Action completed"]
+    key = leads.series[0].table.rsplit("_", 1)[0]
+    # A1 started on Monday 21 April: the latest actual by then is 101 (18 April, k = 5); it was completed
+    # on Friday 2 May, itself a period end (k = 7): 101.
+    assert book.table(f"{key}_started").rows == ((dt.date(2025, 4, 21), 101.0, "A1"),)
+    assert book.table(f"{key}_completed").rows == ((dt.date(2025, 5, 2), 101.0, "A1 done"),)
+    lines = book.table(f"{key}_lines").records()
+    assert lines[0]["Upper limit"] == pytest.approx(110 + 2.66 * 46 / 15) and lines[0]["Target"] == 130.0
+    # CSAT has no Target Date: no expected path.
+    assert book.table(f"{charts[3].series[0].table.rsplit('_', 1)[0]}_path").rows == ()

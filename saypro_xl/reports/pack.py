@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 
 from .. import rules
-from ..model import KpiScore, KpiStatus, Scorecard
+from ..model import KpiScore, KpiStatus, Pace, Scorecard
 from . import facts as f
 from . import spec as s
 from .agenda import agenda_sheets
@@ -173,8 +174,11 @@ def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sh
                           k.target, k.latest_actual, k.gap, k.gap_pct, k.progress, kpi_chart_label(k))
                          for k in shown),
                    empty_text="No KPI has an actual yet.")
-    mix = s.Table(prefix + "status_mix", (s.Column("KPI status"), s.Column("KPIs", "integer")),
-                  tuple((st.value, sum(1 for k in card.kpis if k.status is st)) for st in f.STATUS_ORDER))
+    mix = s.Table(prefix + "status_mix", (s.Column("KPI status"), s.Column("KPIs", "integer"),
+                                          s.Column("Behind pace", "integer")),
+                  tuple((st.value, sum(1 for k in card.kpis if k.status is st),
+                         sum(1 for k in card.kpis if k.status is st and k.pace is Pace.BEHIND))
+                        for st in f.STATUS_ORDER))
     all_departments = health_by_department(card)
     health_rows = charted_departments(all_departments)
     health = s.Table(prefix + "health",
@@ -234,10 +238,13 @@ def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sh
         value_format="0%", category_format="d mmm", category_min=first_day, category_max=last_day,
         category_major_unit=step, legend="right", width_columns=5,
         height_rows=PERFORMANCE_ROWS, **common)
+    # The status mix gains pace: beside each status, how many of its KPIs are behind the path
+    # to their Target Date (a KPI On Track today can already be falling behind).
     status_chart = s.Chart(
-        "column", "KPIs by status",
+        "column", "KPIs by status, and behind pace",
         (s.Series("KPIs", mix.key, "KPIs", "KPI status",
-                  point_colours=tuple(STATUS_COLOURS[st.value] for st in f.STATUS_ORDER)),),
+                  point_colours=tuple(STATUS_COLOURS[st.value] for st in f.STATUS_ORDER)),
+         s.Series("Behind pace", mix.key, "Behind pace", "KPI status", colour=SIGNAL_COLOURS["path"])),
         value_min=0, value_major_unit=count_unit(largest_status), value_format="0", data_labels="0",
         label_rotation=0, width_columns=3, height_rows=HEALTH_ROWS, **common)
     health_chart = s.Chart(
@@ -311,12 +318,128 @@ def _alerts(card: Scorecard) -> list[s.Block]:
     return [s.Text("Alerts", "subheading"), s.Bullets(tuple(kpi_items + action_items))]
 
 
+# ------------------------------------------------------------------ signals (XmR)
+
+MAX_SIGNAL_CHARTS = 6  # two a row: one printed page; the findings' outlook lists every KPI
+SIGNAL_ROWS = 15
+SIGNAL_COLOURS = {"actual": "#1F3864", "mean": "#7F7F7F", "limit": "#ED7D31", "target": "#375623",
+                  "path": "#7030A0", "started": "#2F5496", "completed": "#548235"}
+
+
+def signal_kpis(card: Scorecard) -> list[KpiScore]:
+    """KPIs behind target or with a special cause (DESIGN.md), worst first."""
+    special = [k for k in card.kpis if k.variation is not None and k.special_cause]
+    chosen = f.behind(card) + [k for k in special if k not in f.behind(card)]
+    return f.worst_first(chosen)
+
+
+def _value_at(points: list, day: dt.date) -> float | None:
+    """The latest actual on or before `day` (else the first): where an action's marker sits."""
+    before = [value for when, value in points if when <= day]
+    return before[-1] if before else (points[0][1] if points else None)
+
+
+def signal_chart(card: Scorecard, k: KpiScore, key: str) -> tuple[s.Chart, list[s.Block]]:
+    """An XmR chart of one KPI: actuals, mean and process limits (12+ actuals), target, the expected
+    path, and the days its actions started and were completed; plus the tables it draws from."""
+    mine = sorted((a for a in card.tracker.actuals if a.kpi_id == k.kpi_id), key=lambda a: (a.period_end, a.row))
+    points = [(a.period_end, a.actual) for a in mine]
+    first, last, step = date_axis(points[0][0] if points else card.as_of, card.as_of)
+    o = k.objective
+    lines: list[tuple] = []
+    for day in (first, last):
+        lines.append((day, k.target, *(
+            (k.limits.mean, k.limits.lower, k.limits.upper) if k.limits else (None, None, None))))
+    path: list[tuple] = []
+    start = rules.path_start(o, mine)
+    if start is not None and k.target is not None and o.target_date is not None:
+        for day in sorted({max(first, start[1]), min(last, o.target_date), last}):
+            if first <= day <= last:
+                path.append((day, rules.expected_value(start[0], start[1], k.target, o.target_date, day)))
+    started, completed = [], []
+    for a in card.actions:
+        if a.action.kpi_id != k.kpi_id:
+            continue
+        if a.action.start_date and first <= a.action.start_date <= last:
+            started.append((a.action.start_date, _value_at(points, a.action.start_date), a.action_id))
+        if a.effectiveness is not None and first <= a.effectiveness.completed <= last:
+            completed.append((a.effectiveness.completed, _value_at(points, a.effectiveness.completed),
+                              f"{a.action_id} done"))
+    day_col = s.Column("Day", "date")
+    tables = [
+        s.Table(f"{key}_actuals", (day_col, s.Column("Actual", "number")), tuple(points)),
+        s.Table(f"{key}_lines", (day_col, s.Column("Target", "number"), s.Column("Mean", "number"),
+                                 s.Column("Lower limit", "number"), s.Column("Upper limit", "number")),
+                tuple(lines)),
+        s.Table(f"{key}_path", (day_col, s.Column("Expected path", "number")), tuple(path),
+                empty_text="No Target Date: no expected path."),
+        s.Table(f"{key}_started", (day_col, s.Column("Value", "number"), s.Column("Action")), tuple(started),
+                empty_text="No linked action started in this period."),
+        s.Table(f"{key}_completed", (day_col, s.Column("Value", "number"), s.Column("Action")), tuple(completed),
+                empty_text="No linked action completed in this period."),
+    ]
+    c = SIGNAL_COLOURS
+    series = [s.Series("Actual", tables[0].key, "Actual", "Day", colour=c["actual"])]
+    if k.target is not None:
+        series.append(s.Series("Target", tables[1].key, "Target", "Day", colour=c["target"], dashed=True))
+    if k.limits:
+        series += [s.Series("Mean", tables[1].key, "Mean", "Day", colour=c["mean"], dashed=True),
+                   s.Series("Lower limit", tables[1].key, "Lower limit", "Day", colour=c["limit"], dashed=True),
+                   s.Series("Upper limit", tables[1].key, "Upper limit", "Day", colour=c["limit"], dashed=True)]
+    series += [s.Series("Expected path", tables[2].key, "Expected path", "Day", colour=c["path"], dashed=True),
+               s.Series("Action started", tables[3].key, "Value", "Day", colour=c["started"], line=False,
+                        marker="triangle", label_column="Action"),
+               s.Series("Action completed", tables[4].key, "Value", "Day", colour=c["completed"], line=False,
+                        marker="diamond", label_column="Action")]
+    values = [v for _, v in points] + [v for row in lines for v in row[1:] if v is not None] + \
+        [v for _, v in path]
+    reading = (f"{k.variation.value}" + (f" ({k.special_cause})" if k.special_cause else "")
+               if k.variation else "under 12 actuals: no process limits yet")
+    chart = s.Chart(
+        "scatter", f"{k.kpi_id} {short_label(f.kpi_label(k), 40)} — {k.status.value}; {reading}",
+        tuple(series),
+        # From zero when every value is positive, so a small change does not look like a cliff.
+        value_min=0 if min(values, default=0) >= 0 else None,
+        value_format="#,##0.##", category_format="d mmm", category_min=first, category_max=last,
+        category_major_unit=step, legend="bottom", width_columns=5, height_rows=SIGNAL_ROWS,
+        font_size=CHART_FONT, title_size=TITLE_FONT)
+    caption = s.Text(f"Signals {k.kpi_id}: {f.kpi_label(k)}", "subheading")
+    return chart, [caption, *tables]
+
+
+def signals_sheet(card: Scorecard, prefix: str = "x_") -> tuple[s.Sheet | None, list[s.Block]]:
+    """The Signals sheet (XmR charts, two a row) and the chart-data blocks it draws from."""
+    kpis = signal_kpis(card)
+    if not kpis:
+        return None, []
+    shown = kpis[:MAX_SIGNAL_CHARTS]
+    blocks: list[s.Block] = [
+        s.Text("Signals: KPIs behind target or with a special cause", "title"),
+        s.Text(("Each chart: actuals (dark blue), target (green, dashed), the expected path to the Target Date "
+                "(purple), and with 12 or more actuals the mean and process limits (grey and orange); triangles "
+                "mark the day a linked action started, diamonds the day it was completed. How to read them: "
+                "docs/reading-the-signals.md." + (f" The {len(shown)} furthest behind of {len(kpis)}; the "
+                                                  "findings report's outlook lists all." if len(shown) < len(kpis)
+                                                  else "")), "note"),
+    ]
+    data: list[s.Block] = [s.Text("Signals: the numbers behind each chart", "subheading")]
+    for i, k in enumerate(shown):
+        chart, tables = signal_chart(card, k, f"{prefix}{i + 1}")
+        blocks.append(replace(chart, beside_previous=i % 2 == 1))
+        data += tables
+    return s.Sheet("Signals", GRID, tuple(blocks)), data
+
+
 def pack_workbook(card: Scorecard, meeting: str = "follow-up", since: Scorecard | None = None) -> s.Workbook:
     dashboard, chart_data = dashboard_sheets(card)
+    signals, signal_data = signals_sheet(card)
+    if signal_data:
+        chart_data = replace(chart_data, blocks=chart_data.blocks + tuple(signal_data))
     return s.Workbook(
         report_file_name("pack", card.as_of),
         "Leadership Pack",
         (dashboard,
+         *((signals,) if signals else ()),
          *findings_sheets(card, prefix="f_", detail=False),
          *timeline_sheets(card, prefix="t_"),
          *agenda_sheets(card, meeting, since, prefix="a_"),

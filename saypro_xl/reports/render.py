@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -435,7 +436,7 @@ class _Renderer:
                     secondary = self._new_chart(se.kind, False)
                 target = secondary
             target.add_series(self._series_options(chart, se))
-        primary.set_title({"name": chart.title, "name_font": {"size": chart.title_size, "bold": True}})
+        primary.set_title({"name": chart_text(chart.title), "name_font": {"size": chart.title_size, "bold": True}})
         primary.set_legend(self._legend(chart, len(usable)))
         if chart.kind != "pie":
             self._axes(primary, chart)
@@ -465,7 +466,7 @@ class _Renderer:
         """The value axis (vertical; horizontal on a bar chart) and the category axis."""
         value_axis: dict = {"major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
         if chart.y_title:
-            value_axis["name"] = chart.y_title
+            value_axis["name"] = chart_text(chart.y_title)
         number_format = chart.value_format or ("0%" if chart.y_percent else "")
         if number_format:
             value_axis["num_format"] = number_format
@@ -494,7 +495,7 @@ class _Renderer:
         if chart.kind in ("bar", "scatter"):
             category_axis["label_position"] = "low"  # beside the plot, even when values go below zero
         if chart.x_title:
-            category_axis["name"] = chart.x_title
+            category_axis["name"] = chart_text(chart.x_title)
         if chart.kind == "bar":
             # Top to bottom in table order, with the value axis kept at the bottom.
             category_axis.update({"reverse": True, "crossing": "max"})
@@ -520,7 +521,7 @@ class _Renderer:
         vcol = placed.column_starts[self.tables[se.table].column_index(se.values)]
         ccol = placed.column_starts[self.tables[se.table].column_index(se.categories)]
         options: dict = {
-            "name": [placed.sheet, placed.first_data_row - 1, vcol] if se.name_from_header else se.name,
+            "name": [placed.sheet, placed.first_data_row - 1, vcol] if se.name_from_header else chart_text(se.name),
             "categories": [placed.sheet, placed.first_data_row, ccol, placed.last_data_row, ccol],
             "values": [placed.sheet, placed.first_data_row, vcol, placed.last_data_row, vcol],
         }
@@ -538,12 +539,28 @@ class _Renderer:
             else:
                 options["fill"] = {"color": se.colour}
                 options["border"] = {"color": se.colour}
+        if kind in ("line", "scatter") and not se.line:
+            colour = se.colour or "#404040"
+            options["line"] = {"none": True}
+            options["marker"] = {"type": se.marker or "circle", "size": 8, "fill": {"color": colour},
+                                 "border": {"color": colour}}
+        elif se.marker and "marker" in options and options["marker"].get("type") != "none":
+            options["marker"]["type"] = se.marker
+        if se.label_column:
+            lcol = placed.column_starts[self.tables[se.table].column_index(se.label_column)]
+            sheet_ref = "'" + placed.sheet.replace("'", "''") + "'"
+            options["data_labels"] = {
+                "custom": [{"value": f"={sheet_ref}!${xl_col_to_name(lcol)}${r + 1}"}
+                           for r in range(placed.first_data_row, placed.last_data_row + 1)],
+                "position": "above"}
+            if chart.font_size:
+                options["data_labels"]["font"] = {"size": chart.font_size}
         if se.point_colours:
             options["points"] = [{"fill": {"color": c}, "border": {"color": c}} if kind != "pie"
                                  else {"fill": {"color": c}} for c in se.point_colours]
         if kind == "pie":
             options["data_labels"] = {"value": True, "position": "outside_end", "leader_lines": True}
-        elif chart.data_labels and not se.dashed:
+        elif chart.data_labels and not se.dashed and not se.label_column:
             labels: dict = {"value": True, "num_format": chart.data_labels}
             if chart.font_size:
                 labels["font"] = {"size": chart.font_size}
@@ -553,6 +570,17 @@ class _Renderer:
         if kind == "bar" and chart.kind == "bar":
             options["gap"] = 50
         return options
+
+
+# xlsxwriter reads a chart title or name that looks like "Sheet!A1" as a cell reference; a
+# KPI typed as "Sales!A1" must stay text. A zero-width space after the "!" breaks the pattern
+# and prints nothing.
+_LOOKS_LIKE_A_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+
+
+def chart_text(text: str) -> str:
+    """Chart text as typed, never read as a reference."""
+    return text.replace("!", "!\u200b") if _LOOKS_LIKE_A_REFERENCE.match(text) else text
 
 
 def excel_serial(day: dt.date) -> int:

@@ -127,6 +127,9 @@ class Series:
     # the chart from a cell written as text, never as a string the chart library might read
     # as a reference ("Sales!A1").
     name_from_header: bool = False
+    line: bool = True  # False: markers only (e.g. the days an action started and finished)
+    marker: str = ""  # marker shape ("circle", "triangle", "diamond", "square"); "" = circle
+    label_column: str = ""  # a column of the same table whose text labels each point
 
 
 CHART_KINDS = ("column", "bar", "line", "pie", "scatter")
