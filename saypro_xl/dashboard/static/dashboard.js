@@ -429,6 +429,7 @@
     window.Chart.defaults.color = INK;
   }
   form.hidden = false;
+  document.getElementById("no-script").hidden = true;
   state = readHash();
   refreshChoices();
   watchCharts();
