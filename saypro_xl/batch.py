@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from saypro_xl.dashboard import write_dashboard
 from saypro_xl.model import Scorecard
 from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
 from saypro_xl.reports import DEFAULT_REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
@@ -54,6 +55,8 @@ class BatchResult:
     outcomes: tuple[TrackerOutcome, ...]
     consolidated_pack: Path | None = None
     consolidated_error: str = ""  # set when the organisation-wide pack could not be built
+    dashboard: Path | None = None  # the web page (index.html) of every tracker built
+    dashboard_error: str = ""  # set when the web page could not be written
 
     @property
     def failed(self) -> tuple[TrackerOutcome, ...]:
@@ -61,8 +64,26 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when every tracker was built and so was the consolidated pack (if asked for)."""
-        return not self.failed and not self.consolidated_error
+        """True when every tracker was built and so were the consolidated pack and the dashboard
+        (those asked for)."""
+        return not self.failed and not self.consolidated_error and not self.dashboard_error
+
+
+@dataclass(frozen=True)
+class DashboardResult:
+    """`saypro-xl dashboard`: the page, and what became of each tracker it was to show."""
+
+    outcomes: tuple[TrackerOutcome, ...]
+    page: Path | None = None
+    error: str = ""  # set when the page could not be written
+
+    @property
+    def failed(self) -> tuple[TrackerOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def ok(self) -> bool:
+        return self.page is not None and not self.failed and not self.error
 
 
 # ------------------------------------------------------------------ finding trackers
@@ -175,8 +196,10 @@ def run_batch(
     only: Iterable[str] = DEFAULT_REPORT_KINDS,
     meeting: str = "follow-up",
     progress: Progress | None = None,
+    dashboard: bool = True,
 ) -> BatchResult:
-    """Build every report for each tracker found in `paths`, then the consolidated pack.
+    """Build every report for each tracker found in `paths`, then the consolidated pack
+    and the web dashboard (out_dir/index.html, unless `dashboard` is False).
 
     `only` picks report kinds; the organisation-wide pack is built when "pack" is
     among them and at least one tracker succeeded. `progress(done, total, tracker_name)` is
@@ -208,7 +231,60 @@ def run_batch(
     pack, pack_error = None, ""
     if cards and "pack" in kinds:
         pack, pack_error = _consolidated(cards, out_dir)
-    return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error)
+    page, page_error = None, ""
+    if cards and dashboard:
+        names = [folders[t] for t in trackers if results[t][1] is not None]
+        page, page_error = _dashboard(cards, names, out_dir)
+    return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
+                       dashboard=page, dashboard_error=page_error)
+
+
+# ------------------------------------------------------------------ the web dashboard alone
+
+
+def score_one(path: Path, as_of: dt.date | None) -> tuple[Scorecard | None, str]:
+    """Read and score one tracker: its Scorecard, or None and the sentence saying why not."""
+    try:
+        tracker = load_tracker(path)
+    except TrackerFileError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the others
+        return None, f"Could not read the tracker ({type(exc).__name__}: {exc})."
+    if tracker.errors:
+        return None, first_error_sentence(tracker, f"run `saypro-xl validate {path}`")
+    try:
+        return score(tracker, as_of), ""
+    except Exception as exc:  # noqa: BLE001 - one tracker's bug must not stop the others
+        return None, f"Could not score the tracker ({type(exc).__name__}: {exc})."
+
+
+def run_dashboard(paths: Iterable[Path | str], out_dir: Path | str,
+                  as_of: dt.date | None = None) -> DashboardResult:
+    """One web page, out_dir/index.html, for every tracker found in `paths` (as `batch` finds
+    them); a tracker that cannot be read or has validation errors is reported and left out.
+    Trackers are named on the page as `batch` names their folders."""
+    out_dir = Path(out_dir)
+    trackers = find_trackers(paths)
+    folders = output_folder_names(trackers)
+    outcomes, cards, names = [], [], []
+    for tracker in trackers:
+        card, error = score_one(tracker, as_of)
+        outcomes.append(TrackerOutcome(path=tracker, ok=card is not None, out_dir=out_dir, error=error))
+        if card is not None:
+            cards.append(card)
+            names.append(folders[tracker])
+    page, page_error = _dashboard(cards, names, out_dir) if cards else (None, "")
+    return DashboardResult(outcomes=tuple(outcomes), page=page, error=page_error)
+
+
+def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path) -> tuple[Path | None, str]:
+    # HOOK (history): once saypro_xl.history records scorecards, pass each card's earlier
+    # As Ofs here as write_dashboard(..., history={index: [HistoryPoint, ...]}) so the page's
+    # "Over time" view shows them; until then it shows each tracker's current As Of.
+    try:
+        return write_dashboard(cards, out_dir, names=names), ""
+    except OSError as exc:
+        return None, _write_failure(exc, out_dir)
 
 
 def _run_in_processes(tasks, workers: int, record) -> None:

@@ -374,7 +374,8 @@ def cmd_batch(args) -> int:
 
     with progress_bar(sys.stderr) as progress:
         result = run_batch(args.paths, args.output, jobs=args.jobs, as_of=args.as_of,
-                           only=args.only, meeting=args.meeting, progress=progress)
+                           only=args.only, meeting=args.meeting, progress=progress,
+                           dashboard=not args.no_dashboard)
     if not result.outcomes:
         raise CliError("No .xlsx or .xlsm trackers found in the paths given; give tracker files "
                        "or folders that hold them.", EXIT_UNUSABLE)
@@ -387,7 +388,30 @@ def cmd_batch(args) -> int:
         print(f"Consolidated pack: {result.consolidated_pack}")
     if result.consolidated_error:
         print(f"FAILED consolidated pack: {result.consolidated_error}")
+    if result.dashboard:
+        print(f"Dashboard: {result.dashboard}")
+    if result.dashboard_error:
+        print(f"FAILED dashboard: {result.dashboard_error}")
     print(f"{len(result.outcomes) - len(failed)} built, {len(failed)} failed")
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def cmd_dashboard(args) -> int:
+    from .batch import run_dashboard
+
+    result = run_dashboard(args.paths, args.output, as_of=args.as_of)
+    if not result.outcomes:
+        raise CliError("No .xlsx or .xlsm trackers found in the paths given; give tracker files "
+                       "or folders that hold them.", EXIT_UNUSABLE)
+    for outcome in result.failed:
+        print(f"FAILED {outcome.path}: {outcome.error}")
+    shown = len(result.outcomes) - len(result.failed)
+    if result.page:
+        print(f"Wrote dashboard {result.page} ({shown} of {len(result.outcomes)} tracker(s))")
+    elif result.error:
+        print(f"FAILED dashboard: {result.error}")
+    else:
+        print("No dashboard written: no tracker could be read.")
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
@@ -561,7 +585,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", type=kinds, default=list(DEFAULT_REPORT_KINDS), metavar="KINDS",
                    help=only_help + "; the consolidated pack needs pack")
     p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
+    p.add_argument("--no-dashboard", action="store_true",
+                   help="do not write the web dashboard (index.html at the top of DIR)")
     p.set_defaults(func=cmd_batch, write_hint=HINT_FOLDER)
+
+    p = sub.add_parser("dashboard", help="one self-contained web page (index.html) for one tracker or many",
+                       description="Write DIR/index.html: KPI tiles and alerts, the KPI and action tables, "
+                                   "KPI charts, and filters by tracker, department, action item and time "
+                                   "period. Everything is inside the one file (no network): open it from a "
+                                   "file share or an email, or copy DIR to any web server. A bad tracker is "
+                                   "reported and left out; exit 1 if any failed.")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH",
+                   help="tracker files, or folders whose .xlsx/.xlsm trackers are all taken (not subfolders)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for index.html")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help.replace("Settings'", "each tracker's"))
+    p.set_defaults(func=cmd_dashboard, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("mail", help="email the leadership pack (SMTP) or save it as .eml",
                        description="Send a macro-free workbook, normally the leadership pack, by SMTP, or "

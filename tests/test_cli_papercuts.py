@@ -475,7 +475,9 @@ def test_editable_install_uses_the_simple_layout_setuptools_does_not_warn_about(
     assert config["package-dir"] == {"": "."}
     for package in config["packages"]:
         assert (ROOT / Path(*package.split("."))).is_dir(), package
-    assert config["package-data"] == {"saypro_xl": ["macros/*.bas", "macros/*.cls", "macros/*.xml"]}
+    assert config["package-data"]["saypro_xl"] == ["macros/*.bas", "macros/*.cls", "macros/*.xml"]
+    dashboard = ROOT / "saypro_xl" / "dashboard"  # its template, script, styles and Chart.js ship too
+    assert all(list(dashboard.glob(p)) for p in config["package-data"]["saypro_xl.dashboard"])
     shipped = ROOT / "saypro_xl" / "macros"
     if shipped.is_symlink():  # a checkout without symlinks (Windows default) has a text file here
         assert shipped.resolve() == (ROOT / "macros").resolve()
