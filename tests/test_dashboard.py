@@ -588,3 +588,29 @@ def test_screenshots(browser, sample_card, tmp_path):
     phone.close()
     for name in ("dashboard.png", "dashboard-charts.png", "dashboard-phone.png"):
         assert (target / name).stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_history_view_follows_the_department_and_the_period(browser, sample_card, tmp_path):
+    """Earlier As Ofs (as the history store will hand them over) are charted and tabled beside
+    today's; the department and period filters reach them."""
+    from playwright.sync_api import expect
+
+    earlier = HistoryPoint(sample_card.as_of.replace(month=3, day=28), {"Off Track": 7, "On Track": 4},
+                           {"Overdue": 3}, {"Sales": {"kpi_status": {"Off Track": 2, "On Track": 1},
+                                                      "action_health": {"Overdue": 1}}})
+    page_file = write_dashboard([sample_card], tmp_path, history={0: [earlier]})
+    v = Visit(browser, page_file.as_uri())
+    page = v.page
+    table = page.get_by_role("table", name=re.compile("^KPIs by status"))
+    march = table.get_by_role("row", name=re.compile("28 Mar 2025"))
+    expect(march).to_be_visible()
+    expect(march.get_by_role("cell").nth(1)).to_have_text("7")  # Off Track, all departments
+    page.get_by_label("Department").select_option("Sales")
+    expect(march.get_by_role("cell").nth(1)).to_have_text("2")
+    expect(page.get_by_role("img", name=re.compile("^Stacked bars: KPIs by status"))).to_be_visible()
+    page.get_by_label("From", exact=True).fill("2025-04-01")
+    expect(march).to_be_hidden()
+    expect(table.get_by_role("row", name=re.compile("25 Apr 2025"))).to_be_visible()
+    assert v.errors == [] and v.dialogs == []
+    v.close()
