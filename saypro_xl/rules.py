@@ -633,26 +633,33 @@ def theme_shares(kpis: Sequence[KpiScore], causes: Iterable[Cause], by: str = "c
     """The common themes across gaps: each KPI behind target with confirmed causes is one gap,
     shared among its confirmed causes by Weight (equally when none has a weight); a theme's share
     is the sum of its parts over the number of such gaps. Largest first; ties keep list order."""
-    behind = {k.kpi_id: k for k in kpis if k.status in (KpiStatus.AT_RISK, KpiStatus.OFF_TRACK)}
-    confirmed: dict[str, list[Cause]] = defaultdict(list)
-    for cause in causes:
-        if cause.confirmed and cause.kpi_id in behind:
-            confirmed[cause.kpi_id].append(cause)
-    gaps = [kpi_id for kpi_id in behind if confirmed.get(kpi_id)]
+    return themes_across([(kpis, causes)], by)
+
+
+def themes_across(trackers: Sequence[tuple[Sequence[KpiScore], Iterable[Cause]]], by: str = "category") -> list[Theme]:
+    """theme_shares over several trackers at once (a batch): a KPI ID names a gap within its own
+    tracker only, so two trackers' K1 are two gaps."""
+    gaps: list[tuple[str, list[Cause]]] = []  # (department, confirmed causes) per gap
+    for kpis, causes in trackers:
+        behind = {k.kpi_id: k for k in kpis if k.status in (KpiStatus.AT_RISK, KpiStatus.OFF_TRACK)}
+        confirmed: dict[str, list[Cause]] = defaultdict(list)
+        for cause in causes:
+            if cause.confirmed and cause.kpi_id in behind:
+                confirmed[cause.kpi_id].append(cause)
+        gaps += [(behind[kpi_id].objective.department.strip() or "(No department)", confirmed[kpi_id])
+                 for kpi_id in behind if confirmed.get(kpi_id)]
     if not gaps:
         return []
     order = [m.value for m in (CauseCategory if by == "category" else Fishbone)] + [NOT_CATEGORISED]
     parts: dict[str, float] = defaultdict(float)
     departments: dict[str, list[str]] = defaultdict(list)
-    for kpi_id in gaps:
-        mine = confirmed[kpi_id]
+    for dept, mine in gaps:
         weights = [max(c.weight or 0.0, 0.0) for c in mine]
         total = sum(weights)
         for cause, weight in zip(mine, weights):
             value = cause.category if by == "category" else cause.fishbone
             name = value.value if value is not None else NOT_CATEGORISED
             parts[name] += weight / total if total else 1 / len(mine)
-            dept = behind[kpi_id].objective.department.strip() or "(No department)"
             if dept not in departments[name]:
                 departments[name].append(dept)
     themes = [Theme(name, round(parts[name] / len(gaps), RATIO_DIGITS), tuple(departments[name]), len(gaps))

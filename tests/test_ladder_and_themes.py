@@ -143,3 +143,24 @@ def test_status_json_of_the_sample_carries_themes_and_escalations(tmp_path, caps
     ladder = {a["action_id"]: a["escalation"] for a in data["actions"] if a["escalation"]}
     assert ladder == {"CA-04": {"level": "Department Head", "days": 11, "reason": "overdue"},
                       "CA-08": {"level": "Leadership", "days": 3, "reason": "blocked, flagged Escalate"}}
+
+
+def test_themes_across_trackers_keep_each_trackers_kpis_apart():
+    from saypro_xl.reports import pack
+
+    # Two trackers, each with its own K1 behind target and one confirmed cause: two gaps, not one.
+    def card(category, department):
+        objective = _objective("K1", department)
+        cause = _cause("c1", "K1", category, Fishbone.PROCESS, 2)
+        tracker = Tracker(Settings(organisation=department), objectives=(objective,),
+                          actuals=(Actual("K1", D(2025, 6, 1), 50),), causes=(cause,), source=f"{department}.xlsx")
+        return rules.score(tracker, AS_OF)
+
+    cards = [card(CauseCategory.MOTIVATION, "HR"), card(CauseCategory.MOTIVATION, "Ops"),
+             card(CauseCategory.COMMUNICATION, "Sales")]
+    themes = rules.themes_across([(c.kpis, c.tracker.causes) for c in cards])
+    # Three gaps: motivation 2 of 3, communication 1 of 3.
+    assert [(t.name, t.share, t.departments, t.gaps) for t in themes] == [
+        ("Motivation", pytest.approx(2 / 3), ("HR", "Ops"), 3), ("Communication", pytest.approx(1 / 3), ("Sales",), 3)]
+    book = pack.consolidated_workbook(cards)
+    assert book.table("c_themes").column_values("Theme (cause category)") == ["Motivation", "Communication"]

@@ -223,8 +223,9 @@ def test_the_consolidated_pack_counts_trackers_in_words_and_whole_numbers(sample
     book = pack.consolidated_workbook([sample])
     overview = book.sheet("Overview")
     assert overview.texts()[1] == "1 tracker · latest As Of 25 Apr 2025"
-    [chart] = overview.charts()
+    chart, themes = overview.charts()
     assert (chart.value_min, chart.value_major_unit, chart.value_format) == (0, 2, "0")  # 11 KPIs: 0, 2, … 12
+    assert themes.title == "Common themes across trackers"
 
 
 # ------------------------------------------------------------------ the file
@@ -251,7 +252,8 @@ def test_the_file_hides_the_chart_data_and_anchors_the_charts_on_the_dashboard(p
     anchors = sorted((c.anchor._from.row, c.anchor._from.col) for c in dashboard._charts)
     assert anchors == [(14, 0), (14, 5), (29, 0), (29, 3)]
     assert len(wb["Signals"]._charts) == 6  # XmR charts of the KPIs behind target, worst first
-    assert not [c for ws in wb.worksheets[2:] for c in ws._charts]
+    assert len(wb["Findings"]._charts) == 1  # the common themes across departments
+    assert not [c for ws in wb.worksheets[3:] for c in ws._charts]
     setup = dashboard.page_setup
     assert (fit(setup.fitToWidth), fit(setup.fitToHeight), setup.orientation, setup.paperSize) == (
         1, 1, "landscape", 9)
@@ -270,10 +272,13 @@ def test_the_file_hides_the_chart_data_and_anchors_the_charts_on_the_dashboard(p
 def test_the_charts_read_the_hidden_sheet_with_whole_number_count_axes(pack_file):
     with zipfile.ZipFile(pack_file) as z:
         charts = [z.read(n).decode() for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
-    assert len(charts) == 4 + 6  # the Dashboard's four, the Signals sheet's six
+    assert len(charts) == 4 + 6 + 1  # the Dashboard's four, the Signals sheet's six, the findings' themes
     for xml in charts:
         refs = re.findall(r"<c:f>([^<]*)</c:f>", xml)
-        assert refs and all(r.startswith("'Chart Data'!") for r in refs)
+        # The Dashboard's and the Signals' charts read the hidden sheet; the themes chart reads
+        # the themes table printed above it on the Findings sheet.
+        assert refs and (all(r.startswith("'Chart Data'!") for r in refs)
+                         or all(r.startswith("Findings!") for r in refs))
     status = next(x for x in charts if "KPIs by status" in x)
     assert '<c:majorUnit val="1"/>' in status and '<c:numFmt formatCode="0" sourceLinked="0"/>' in status
     trend = next(x for x in charts if "<c:scatterChart>" in x and "Progress over time" in x)

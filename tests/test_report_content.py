@@ -177,3 +177,16 @@ def test_common_themes_across_departments(card):
         "Inefficient process", "Misalignment", "Resource shortage", "Motivation", "Lack of training",
         "Poor customer engagement"]
     assert rows[-1]["Cumulative"] == pytest.approx(1.0)
+
+
+def test_the_pack_groups_escalations_by_level_and_shows_the_themes(card):
+    from saypro_xl.reports import pack
+
+    book = pack.pack_workbook(card)
+    ladder = book.table("f_escalations")
+    # CA-08 blocked and flagged Escalate → leadership; CA-04 due 14 April, 11 days overdue → head.
+    assert [row[0] for row, style in zip(ladder.rows, ladder.row_styles) if style == "group"] == [
+        "Leadership (1)", "Department Head (1)"]
+    assert [(r["Action ID"], r["Level"], r["Days"]) for r in ladder.records()] == [
+        ("CA-08", "Leadership", 3), ("CA-04", "Department Head", 11)]
+    assert book.table("f_themes").column_values("Theme (cause category)")[0] == "Inefficient process"

@@ -372,8 +372,9 @@ def test_charts_exist_and_nothing_active(built):
         "Findings_Report_2025-05-12.xlsx": 2,  # common themes and the Pareto of causes
         "Implementation_Timeline_2025-05-12.xlsx": 0,
         "Meeting_Agenda_weekly_2025-05-14.xlsx": 0,
-        "Leadership_Pack_2025-05-12.xlsx": 8,  # the dashboard's four, an XmR chart for each of 4 KPIs behind
-        "Leadership_Pack_Consolidated_2025-05-12.xlsx": 1,
+        # the dashboard's four, an XmR chart for each of 4 KPIs behind, the findings' common themes
+        "Leadership_Pack_2025-05-12.xlsx": 9,
+        "Leadership_Pack_Consolidated_2025-05-12.xlsx": 2,  # status by tracker, common themes
     }
     pack_ws = openpyxl.load_workbook(built[1][3])
     assert pack_ws.sheetnames == ["Dashboard", "Signals", "Findings", "Timeline", "Agenda", "Chart Data"]

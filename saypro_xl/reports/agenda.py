@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import rules, wording
-from ..model import ActionScore, EscalationLevel, Health, KpiScore, Scorecard
+from ..model import ActionScore, Health, KpiScore, Scorecard
 from . import facts as f
 from . import spec as s
 from .changes import changes_since
-from .findings import resources_table
+from .findings import escalation_table, resources_table
 from .names import MEETING_KINDS, report_file_name
 
 GRID = (9, 13, 24, 20, 19, 12, 11, 13, 22)
@@ -273,31 +273,6 @@ def _item_tables(card: Scorecard, kind: str, since: Scorecard | None) -> dict[st
         "gaps_without_cause": gaps_without_cause,
         "causes_without_action": causes_without_action,
     }
-
-
-LADDER_ORDER = (EscalationLevel.LEADERSHIP, EscalationLevel.HEAD, EscalationLevel.OWNER)
-
-
-def escalation_table(card: Scorecard, key: str) -> s.Table:
-    """Open actions on the escalation ladder, grouped by level (leadership first), longest first."""
-    columns = (s.Column("Level"), s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"),
-               s.Column("Department"), s.Column("Days", "integer"), s.Column("Why", span=2))
-    rows: list[tuple] = []
-    styles: list[str] = []
-    for level in LADDER_ORDER:
-        found = sorted((a for a in card.actions if a.escalation and a.escalation.level is level),
-                       key=lambda a: (-a.escalation.days, a.action.row))
-        if not found:
-            continue
-        rows.append((f"{level.value} ({len(found)})",) + (None,) * (len(columns) - 1))
-        styles.append("group")
-        for a in found:
-            rows.append((level.value, a.action_id, a.action.action, a.action.owner, f.action_department(card, a),
-                         a.escalation.days, a.escalation.reason + (f"; {a.action.obstacles}" if a.action.obstacles
-                                                                   else "")))
-            styles.append("")
-    return s.Table(key, columns, tuple(rows), row_styles=tuple(styles),
-                   empty_text="No action is overdue, blocked or escalated.")
 
 
 def time_boxes(sections: tuple[Section, ...], start: dt.time) -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .. import rules, wording
-from ..model import (ActionScore, ActionStatus, Approval, Evidence, Fishbone, Health, KpiScore, KpiStatus, Scorecard,
-                     Verdict)
+from ..model import (ActionScore, ActionStatus, Approval, EscalationLevel, Evidence, Fishbone, Health, KpiScore,
+                     KpiStatus, Scorecard, Verdict)
 from . import facts as f
 from . import spec as s
 from .names import report_file_name
@@ -47,7 +47,10 @@ def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> t
         sections += [_objectives(card), _detailed_findings(card, prefix)]
     if detail:
         sections.append(_outlook(card, prefix))
-    sections += [_summary_table(card, prefix, page_break=detail), _flagged(card, prefix), _conclusion(card)]
+    sections += [_summary_table(card, prefix, page_break=detail)]
+    if not detail:  # the full report has them with the fishbone and the Pareto, at the end
+        sections.append(_themes(card, prefix))
+    sections += [_flagged(card, prefix), _conclusion(card)]
     if detail:  # last, as DESIGN.md lists it: the evidence behind the conclusion
         sections.append(_pareto(card, prefix))
     pointer: list[s.Block] = [] if detail else [s.Text(
@@ -312,11 +315,38 @@ def resources_table(card: Scorecard, key: str, department_span: int = 2) -> s.Ta
     )
 
 
+LADDER_ORDER = (EscalationLevel.LEADERSHIP, EscalationLevel.HEAD, EscalationLevel.OWNER)
+
+
+def escalation_table(card: Scorecard, key: str) -> s.Table:
+    """Open actions on the escalation ladder, grouped by level (leadership first), longest first."""
+    columns = (s.Column("Level"), s.Column("Action ID"), s.Column("Action", span=2), s.Column("Owner"),
+               s.Column("Department"), s.Column("Days", "integer"), s.Column("Why", span=2))
+    rows: list[tuple] = []
+    styles: list[str] = []
+    for level in LADDER_ORDER:
+        found = sorted((a for a in card.actions if a.escalation and a.escalation.level is level),
+                       key=lambda a: (-a.escalation.days, a.action.row))
+        if not found:
+            continue
+        rows.append((f"{level.value} ({len(found)})",) + (None,) * (len(columns) - 1))
+        styles.append("group")
+        for a in found:
+            rows.append((level.value, a.action_id, a.action.action, a.action.owner, f.action_department(card, a),
+                         a.escalation.days, a.escalation.reason + (f"; {a.action.obstacles}" if a.action.obstacles
+                                                                   else "")))
+            styles.append("")
+    return s.Table(key, columns, tuple(rows), row_styles=tuple(styles),
+                   empty_text="No action is overdue, blocked or escalated.")
+
+
 def _flagged(card: Scorecard, prefix: str) -> list[s.Block]:
     no_cause = rules.gaps_without_confirmed_cause(card)
     no_action = rules.causes_without_action(card.tracker)
     return [
         s.Text("Flagged for Attention", "heading"),
+        s.Text("Overdue, blocked or escalated actions, by who must act (the escalation ladder):", "subheading"),
+        escalation_table(card, prefix + "escalations"),
         s.Text("Resources to allocate before the actions can run (open actions that name them):", "subheading"),
         resources_table(card, prefix + "resources"),
         s.Text("Gaps with no confirmed root cause — diagnose before acting:", "subheading"),
@@ -422,7 +452,10 @@ def fishbone_table(card: Scorecard, key: str) -> s.Table:
 
 def themes_table(card: Scorecard, key: str) -> s.Table:
     """Cause categories by their share of the gaps behind target, largest first, with a running total."""
-    themes = rules.theme_shares(card.kpis, card.tracker.causes)
+    return themes_table_of(rules.theme_shares(card.kpis, card.tracker.causes), key)
+
+
+def themes_table_of(themes: list, key: str, department_span: int = 6) -> s.Table:
     running, rows = 0.0, []
     for t in themes:
         running += t.share
@@ -430,7 +463,7 @@ def themes_table(card: Scorecard, key: str) -> s.Table:
     return s.Table(
         key,
         (s.Column("Theme (cause category)", span=2), s.Column("Share of gaps", "percent"),
-         s.Column("Cumulative", "percent"), s.Column("Departments", span=6)),
+         s.Column("Cumulative", "percent"), s.Column("Departments", span=department_span)),
         tuple(rows),
         empty_text="No KPI behind target has a confirmed cause yet, so no theme can be drawn.",
     )

@@ -15,7 +15,7 @@ from ..model import KpiScore, KpiStatus, Pace, Scorecard
 from . import facts as f
 from . import spec as s
 from .agenda import agenda_sheets
-from .findings import findings_sheets
+from .findings import findings_sheets, themes_chart, themes_table_of
 from .names import report_file_name
 from .timeline import timeline_sheets
 
@@ -486,6 +486,16 @@ def consolidated_workbook(cards: list[Scorecard]) -> s.Workbook:
                           for h in ("Off Track", "At Risk", "On Track", "No Data")),
                     stacked=True, value_min=0, value_major_unit=count_unit(largest), value_format="0",
                     width_columns=8, height_rows=max(10, 3 + 2 * len(ordered)))
+    # Common themes across every tracker: a KPI behind target is a gap within its own tracker.
+    themes = rules.themes_across([(c.kpis, c.tracker.causes) for c in ordered])
+    themes_key = "c_themes"
+    theme_blocks: list[s.Block] = [
+        s.Text("Common themes across trackers and departments", "heading"),
+        s.Text("Each KPI behind target with confirmed causes, in any tracker, counts as one gap, shared among "
+               "its causes by weight.", "note"),
+        themes_table_of(themes, themes_key, department_span=9),
+        themes_chart(themes_key, "Common themes across trackers"),
+    ]
     return s.Workbook(
         f"Leadership_Pack_Consolidated_{latest.isoformat()}.xlsx",
         "Leadership Pack — all trackers",
@@ -493,7 +503,7 @@ def consolidated_workbook(cards: list[Scorecard]) -> s.Workbook:
             s.Sheet("Overview", (14, 14, 14, 14, 11) + (9,) * 9,
                     (s.Text("Leadership Pack — all trackers", "title"),
                      s.Text(f"{f.plural(len(ordered), 'tracker')} · latest As Of {f.date_text(latest)}", "subtitle"),
-                     summary, chart)),
+                     summary, chart, *theme_blocks)),
             s.Sheet("All KPIs", (18, 16, 16, 9, 30, 10, 10, 10, 9, 16, 11), (kpis,), freeze_table=kpis.key),
             s.Sheet("All Actions", (18, 16, 16, 9, 34, 14, 11, 10, 11, 11), (actions,), freeze_table=actions.key),
         ),
