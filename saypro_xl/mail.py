@@ -1,8 +1,10 @@
-"""Send the leadership pack: build the message, then deliver it by SMTP or save it as .eml.
+"""Send the leadership pack, or reminders: build the message, then deliver it by SMTP or save it as .eml.
 
 Standard library only. Three promises: no header can be smuggled in through a subject or an
 address, the pack that leaves is macro-free, and a password never appears on a command line
-or in a file (it comes only from an environment variable).
+or in a file (it comes only from an environment variable). Text messages without an
+attachment (build_text_message) and several messages over one connection (send_smtp_all) keep
+the same checks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import smtplib
 import socket
 import ssl
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
@@ -216,6 +218,46 @@ def build_message(
     fills it in when it is missing.
     """
     attachment = Path(attachment)
+    to_addresses, cc_addresses, sender = _checked_addresses(to, cc, sender)
+    if subject is None:
+        subject = default_subject(attachment)
+    subject = _checked_subject(subject)
+    if not attachment.is_file():
+        raise MailInputError(f"The attachment {attachment} does not exist; check the path, or build "
+                             "the pack first with `saypro-xl report`.")
+    check_macro_free(attachment)
+
+    message = _addressed(to_addresses, cc_addresses, subject, sender)
+    message.set_content(body if body is not None else _default_body(attachment))
+    maintype, subtype = XLSX_MIME
+    message.add_attachment(
+        attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
+    )
+    return message
+
+
+def build_text_message(
+    to: list[str] | str,
+    subject: str,
+    text: str,
+    html_text: str | None = None,
+    cc: Iterable[str] = (),
+    sender: str | None = None,
+) -> EmailMessage:
+    """A message with no attachment: plain text, and an HTML alternative when given.
+
+    The same checks as build_message: every address is one address, no header holds a line
+    break. The HTML must already be escaped by its maker (see saypro_xl.reminders).
+    """
+    to_addresses, cc_addresses, sender = _checked_addresses(to, cc, sender)
+    message = _addressed(to_addresses, cc_addresses, _checked_subject(subject), sender)
+    message.set_content(text)
+    if html_text is not None:
+        message.add_alternative(html_text, subtype="html")
+    return message
+
+
+def _checked_addresses(to, cc, sender) -> tuple[list[str], list[str], str | None]:
     if isinstance(to, str):
         to = [to]
     if isinstance(cc, str):
@@ -226,30 +268,27 @@ def build_message(
         raise MailInputError("The message has no recipient; give at least one To address.")
     if sender is not None:
         sender = check_address(sender, "sender address")
-    if subject is None:
-        subject = default_subject(attachment)
+    return to_addresses, cc_addresses, sender
+
+
+def _checked_subject(subject: str) -> str:
     _refuse_line_breaks(subject, "subject")
     if not subject.strip():
         raise MailInputError("The subject is empty; give a subject or leave it out for the default.")
-    if not attachment.is_file():
-        raise MailInputError(f"The attachment {attachment} does not exist; check the path, or build "
-                             "the pack first with `saypro-xl report`.")
-    check_macro_free(attachment)
+    return subject.strip()
 
+
+def _addressed(to: list[str], cc: list[str], subject: str, sender: str | None) -> EmailMessage:
+    """A new message with its checked headers: Subject, From (when given), To, Cc, Date, Message-ID."""
     message = EmailMessage()
-    message["Subject"] = subject.strip()
+    message["Subject"] = subject
     if sender:
         message["From"] = sender
-    message["To"] = ", ".join(to_addresses)
-    if cc_addresses:
-        message["Cc"] = ", ".join(cc_addresses)
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=_domain_of(sender) if sender else None)
-    message.set_content(body if body is not None else _default_body(attachment))
-    maintype, subtype = XLSX_MIME
-    message.add_attachment(
-        attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
-    )
     return message
 
 
@@ -329,6 +368,29 @@ def send_smtp(
     without From gets the login (when it is an address) or user@this-host.
     Every failure becomes one MailError sentence naming the server.
     """
+    [problem] = send_smtp_all([message], host, port, starttls=starttls, user=user,
+                              password_env=password_env, timeout=timeout)
+    if problem:
+        raise MailError(problem)
+
+
+def send_smtp_all(
+    messages: Sequence[EmailMessage],
+    host: str,
+    port: int,
+    *,
+    starttls: bool = False,
+    user: str | None = None,
+    password_env: str = PASSWORD_ENV,
+    timeout: float = 30,
+) -> list[str | None]:
+    """Deliver several messages over one SMTP connection (one login), with send_smtp's promises.
+
+    A message the server refuses does not stop the others: the answer has one entry per
+    message, None when every recipient took it, else the sentence saying who refused it. A
+    failure of the connection or the login raises MailError; with several messages it says
+    how many were sent before it.
+    """
     where = f"{host}:{port}"
     password = None
     if user:
@@ -341,9 +403,12 @@ def send_smtp(
             raise MailError(
                 f"Refusing to send the password for {user} unencrypted to {where}; add --starttls."
             )
-    if message["From"] is None:
-        message["From"] = user if user and "@" in user else _local_sender()
+    for message in messages:
+        if message["From"] is None:
+            message["From"] = user if user and "@" in user else _local_sender()
 
+    results: list[str | None] = []
+    sent, sending = 0, False
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             smtp.ehlo()
@@ -361,33 +426,56 @@ def send_smtp(
                         f"SMTP server {where} does not accept a login; drop --user for this server."
                     )
                 smtp.login(user, password)
-            refused = smtp.send_message(message)
+            sending = True
+            for message in messages:
+                problem = _send_one(smtp, message, where)
+                results.append(problem)
+                sent += problem is None
     except MailError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"SMTP server {where} refused the login of {user} ({_server_text(exc)}).") from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        names = ", ".join(exc.recipients)
-        raise MailError(
-            f"SMTP server {where} refused every recipient ({names}); check the addresses."
-        ) from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise MailError(
-            f"SMTP server {where} refused the sender {exc.sender} ({_server_text(exc)})."
-        ) from None
     except smtplib.SMTPResponseException as exc:
-        raise MailError(f"SMTP server {where} answered with an error ({_server_text(exc)}).") from None
+        raise MailError(f"SMTP server {where} answered with an error ({_server_text(exc)})"
+                        f"{_how_many_sent(sent, messages, sending)}.") from None
     except smtplib.SMTPServerDisconnected as exc:
-        raise MailError(f"SMTP server {where} closed the connection ({_reason(exc)}).") from None
+        raise MailError(f"SMTP server {where} closed the connection ({_reason(exc)})"
+                        f"{_how_many_sent(sent, messages, sending)}.") from None
     except smtplib.SMTPException as exc:
-        raise MailError(f"SMTP with {where} failed ({_reason(exc)}).") from None
+        raise MailError(f"SMTP with {where} failed ({_reason(exc)}){_how_many_sent(sent, messages, sending)}.") from None
     except ssl.SSLError as exc:
         raise MailError(f"TLS with SMTP server {where} failed: {exc.reason or exc}.") from None
     except (OSError, UnicodeError) as exc:
-        raise MailError(f"Could not connect to SMTP server {where}: {_reason(exc)}.") from None
+        raise MailError(f"Could not connect to SMTP server {where}: {_reason(exc)}"
+                        f"{_how_many_sent(sent, messages, sending)}.") from None
+    return results
+
+
+def _send_one(smtp: smtplib.SMTP, message: EmailMessage, where: str) -> str | None:
+    """Send one message on an open connection; None when every recipient took it, else why not.
+
+    smtplib resets the transaction after a refusal, so the next message can follow.
+    """
+    try:
+        refused = smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        names = ", ".join(exc.recipients)
+        return f"SMTP server {where} refused every recipient ({names}); check the addresses."
+    except smtplib.SMTPSenderRefused as exc:
+        return f"SMTP server {where} refused the sender {exc.sender} ({_server_text(exc)})."
+    except smtplib.SMTPDataError as exc:
+        return f"SMTP server {where} answered with an error ({_server_text(exc)})."
     if refused:
         names = ", ".join(sorted(refused))
-        raise MailError(f"SMTP server {where} refused {names}; the other recipients received the message.")
+        return f"SMTP server {where} refused {names}; the other recipients received the message."
+    return None
+
+
+def _how_many_sent(sent: int, messages: Sequence[EmailMessage], sending: bool) -> str:
+    """'; 2 of 5 messages were sent before that' once sending began with several messages, else ''."""
+    if len(messages) <= 1 or not sending:
+        return ""
+    return f"; {sent} of {len(messages)} messages were sent before that"
 
 
 def _local_sender() -> str:
@@ -409,3 +497,4 @@ def save_eml(message: EmailMessage, path: Path) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(message.as_bytes(policy=email.policy.SMTP))
     return path
+
