@@ -438,6 +438,74 @@ def cmd_mail(args) -> int:
     return EXIT_OK
 
 
+def cmd_remind(args) -> int:
+    from .mail import MailInputError, check_address, default_smtp_port, parse_smtp_target
+    from .reminders import plan_reminders
+    from .rules import score
+
+    if args.user and not args.smtp:
+        raise CliError("--user only applies with --smtp; drop it, or send with --smtp HOST[:PORT].",
+                       EXIT_UNUSABLE)
+    if not (args.smtp or args.eml_dir or args.dry_run):
+        raise CliError("Say how to deliver the reminders: --smtp HOST[:PORT], --eml-dir DIR, or --dry-run "
+                       "to list them.", EXIT_UNUSABLE)
+    try:
+        # The server and sender are checked before the tracker is read, so a typo costs nothing.
+        server = parse_smtp_target(args.smtp, default_smtp_port(args.starttls)) if args.smtp else None
+        if args.sender is not None:
+            check_address(args.sender, "sender address")
+    except MailInputError as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
+    tracker = _load_clean(args.tracker)
+    if not tracker.people:
+        raise CliError(f"{args.tracker.name} has no People sheet with anyone on it, and reminders need it: "
+                       "add a People sheet with the headers Name, Role, Department, Email and a row per "
+                       "owner, department head and leader (a tracker from `saypro-xl new-tracker` has one).",
+                       EXIT_UNUSABLE)
+    plan = plan_reminders(score(tracker, args.as_of))
+    try:
+        return _deliver_reminders(args, plan, server, tracker.settings.organisation or args.tracker.name)
+    finally:  # after what was done, so the last lines on screen say what reached no one
+        for sentence in plan.unreached:
+            print(f"Note: {sentence}", file=sys.stderr)
+
+
+def _deliver_reminders(args, plan, server: tuple[str, int] | None, title: str) -> int:
+    """Print, save or send the plan's reminders, as the options of `remind` say."""
+    from .mail import MailError, MailInputError, reminder_file_name, reminder_message, save_eml, send_smtp_all
+
+    if not plan.reminders:
+        why = "" if plan.unreached else ": no open action is due within a week, overdue, blocked or escalated"
+        print(f"{args.tracker.name}: no reminder to send on {plan.as_of:%Y-%m-%d}{why}.")
+        return EXIT_OK
+    if args.dry_run:
+        print(f"{title} — reminders on {plan.as_of:%Y-%m-%d} (dry run: nothing sent or written)\n")
+        print_table(["Name", "Address", "Level", "Actions"],
+                    [[r.name, r.address, ", ".join(r.levels), ", ".join(r.action_ids)] for r in plan.reminders])
+        return EXIT_OK
+    try:
+        messages = [reminder_message(plan, r, sender=args.sender) for r in plan.reminders]
+    except MailInputError as exc:  # read.py checks every Email; this guards a tracker built in code
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
+    who = [f"{r.name} <{r.address}> ({', '.join(r.action_ids)})" for r in plan.reminders]
+    if server is None:
+        args.eml_dir.mkdir(parents=True, exist_ok=True)
+        for reminder, message, person in zip(plan.reminders, messages, who):
+            path = save_eml(message, args.eml_dir / reminder_file_name(plan, reminder))
+            print(f"Wrote {path} for {person}")
+        return EXIT_OK
+    host, port = server
+    try:
+        results = send_smtp_all(messages, host, port, starttls=args.starttls, user=args.user)
+    except MailError as exc:
+        raise CliError(str(exc), EXIT_FINDINGS) from None
+    for person, problem in zip(who, results):
+        print(f"FAILED {person}: {problem}" if problem else f"Sent to {person}")
+    failed = sum(1 for p in results if p)
+    print(f"{len(results) - failed} reminder(s) sent via {host}:{port}, {failed} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
 def cmd_build_workbook(args) -> int:
     from .excel.build import BuildError, build_workbook
     from .xlsx import WriteError
@@ -621,6 +689,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--starttls", action="store_true", help="upgrade the SMTP connection with STARTTLS")
     p.add_argument("--user", help="SMTP login; the password comes from SAYPRO_SMTP_PASSWORD")
     p.set_defaults(func=cmd_mail, write_hint="give an --eml path in a folder you can write to")
+
+    p = sub.add_parser("remind", help="email each person on the People sheet the actions they must follow up",
+                       description="One message per person on the People sheet: owners get their open "
+                                   "actions due within a week, overdue or blocked; department heads and "
+                                   "leadership get what the escalation ladder sends them. Plain text and an "
+                                   "HTML table, no attachment. The SMTP password is read only from the "
+                                   "SAYPRO_SMTP_PASSWORD variable. Exit 2 when the tracker has no People sheet.")
+    p.add_argument("tracker", type=Path, metavar="TRACKER", help=tracker_help)
+    p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help)
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--smtp", metavar="HOST[:PORT]",
+                     help="send through this SMTP server; the port defaults to 587 with --starttls, else 25")
+    how.add_argument("--eml-dir", type=Path, metavar="DIR",
+                     help="save one .eml per person in DIR instead (Reminder_<as-of>_<address>.eml)")
+    p.add_argument("--starttls", action="store_true", help="upgrade the SMTP connection with STARTTLS")
+    p.add_argument("--user", help="SMTP login; the password comes from SAYPRO_SMTP_PASSWORD")
+    p.add_argument("--from", dest="sender", metavar="ADDR",
+                   help="sender address (default: the SMTP login if it is an address, else user@host; "
+                        "none in an .eml)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="send and write nothing: print one line per person (name, address, level, action IDs)")
+    p.set_defaults(func=cmd_remind, write_hint="give an --eml-dir in a folder you can write to")
 
     p = sub.add_parser("build-workbook", help="build the macro-enabled tracker (.xlsm) from source",
                        description="Build the .xlsm: template sheets, Home buttons, xlwings.conf, the VBA "

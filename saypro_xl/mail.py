@@ -2,9 +2,9 @@
 
 Standard library only. Three promises: no header can be smuggled in through a subject or an
 address, the pack that leaves is macro-free, and a password never appears on a command line
-or in a file (it comes only from an environment variable). Text messages without an
-attachment (build_text_message) and several messages over one connection (send_smtp_all) keep
-the same checks.
+or in a file (it comes only from an environment variable). Reminders (saypro_xl.reminders) are
+text messages without an attachment (build_text_message), sent over one connection
+(send_smtp_all) with the same checks.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 
+from saypro_xl import reminders
+from saypro_xl.reminders import Plan, Reminder
 from saypro_xl.xlsx import atomic_path
 
 XLSX_MIME = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -498,3 +500,19 @@ def save_eml(message: EmailMessage, path: Path) -> Path:
         tmp.write_bytes(message.as_bytes(policy=email.policy.SMTP))
     return path
 
+
+# ------------------------------------------------------------------ reminders
+
+
+def reminder_message(plan: Plan, reminder: Reminder, sender: str | None = None) -> EmailMessage:
+    """One reminder as a message to its person: plain text and an HTML table, no attachment."""
+    return build_text_message(reminder.address, reminders.subject(plan, reminder),
+                              reminders.text_body(plan, reminder), reminders.html_body(plan, reminder),
+                              sender=sender)
+
+
+def reminder_file_name(plan: Plan, reminder: Reminder) -> str:
+    """'Reminder_2025-04-25_thandi@example.org.eml': the As Of date and the address, lower case,
+    anything but letters, digits and . _ @ - replaced, so each person gets one file on any disk."""
+    address = re.sub(r"[^a-z0-9._@-]", "_", reminder.address.casefold())
+    return f"Reminder_{plan.as_of.isoformat()}_{address}.eml"

@@ -31,7 +31,7 @@ def subcommands():
 def test_every_command_has_help_and_is_in_the_readme():
     commands = subcommands()
     assert set(commands) == {"new-tracker", "validate", "status", "report", "batch", "mail",
-                             "dashboard", "build-workbook", "doctor"}
+                             "remind", "dashboard", "build-workbook", "doctor"}
     for name, sub in commands.items():
         assert sub.description, f"{name} has no description"
         assert f"saypro-xl {name}" in README, f"README does not mention `saypro-xl {name}`"
