@@ -32,6 +32,7 @@ Public Function SayPro_ActionOfCaption(caption As String) As String
         Case "Agenda": SayPro_ActionOfCaption = "agenda"
         Case "Leadership pack": SayPro_ActionOfCaption = "pack"
         Case "Email pack": SayPro_ActionOfCaption = "email"
+        Case "Diagnosis workbook": SayPro_ActionOfCaption = "diagnosis"
         Case "Diagnostics": SayPro_ActionOfCaption = "diagnostics"
         Case "Self-test (no Python)": SayPro_ActionOfCaption = "selftest"
         Case Else: SayPro_ActionOfCaption = ""
@@ -47,6 +48,7 @@ Public Function SayPro_ActionOfControl(controlId As String) As String
         Case "SayProAgenda": SayPro_ActionOfControl = "agenda"
         Case "SayProPack": SayPro_ActionOfControl = "pack"
         Case "SayProEmail": SayPro_ActionOfControl = "email"
+        Case "SayProDiagnosis": SayPro_ActionOfControl = "diagnosis"
         Case "SayProDiagnostics": SayPro_ActionOfControl = "diagnostics"
         Case Else: SayPro_ActionOfControl = ""
     End Select
@@ -62,6 +64,7 @@ Public Sub SayPro_Run(action As String)
         Case "agenda": SayPro_Agenda
         Case "pack": RunPython "import saypro_xl.excel.buttons as b; b.pack()"
         Case "email": RunPython "import saypro_xl.excel.buttons as b; b.email()"
+        Case "diagnosis": RunPython "import saypro_xl.excel.buttons as b; b.diagnosis()"
         Case "diagnostics": RunPython "import saypro_xl.excel.buttons as b; b.diagnostics()"
         Case "selftest": SayPro_SelfTest
         Case Else

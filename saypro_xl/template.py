@@ -551,7 +551,7 @@ HOME_LINES = (
     "(Due Date excepted: type over it to move a deadline).",
     "Dashboard: pick a department (or All) in the yellow cell to see its KPI status and action health.",
 )
-HOME_BUTTON_ROWS = (11, 19)  # B12:B20 stay empty: the .xlsm builder puts buttons there
+HOME_BUTTON_ROWS = (11, 20)  # B12:B21 stay empty: the .xlsm builder puts buttons there
 
 
 def _write_home(ws: Worksheet, settings: Settings, fmt: _Formats) -> None:

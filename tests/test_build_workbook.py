@@ -340,7 +340,7 @@ def test_ribbon_part_is_present_related_and_well_formed(built):
     }
     assert layout == {
         "Data": ["Validate", "Refresh"],
-        "Reports": ["Findings", "Timeline", "Agenda", "Pack", "Email"],
+        "Reports": ["Findings", "Timeline", "Agenda", "Pack", "Email", "Diagnosis"],
         "Help": ["Diagnostics"],
     }
     assert all(b.get("imageMso") for b in tab.iter(f"{CUSTOM_UI_NS}button"))

@@ -168,8 +168,8 @@ def test_refresh_adds_the_stamp_label_when_home_has_none(tmp_path):
     book = FakeBook.from_file(path)
     buttons.refresh(book=book)
     home = book.sheets["Home"]
-    # below the rows the template keeps for buttons (to 20), in the column Home's text uses
-    assert home.cell("A22").startswith("Last refreshed: ") and home.cell("A22").endswith("(as of 2025-03-31)")
+    # below the rows the template keeps for buttons (to 21), in the column Home's text uses
+    assert home.cell("A23").startswith("Last refreshed: ") and home.cell("A23").endswith("(as of 2025-03-31)")
 
 
 # ------------------------------------------------------------- the boundary
@@ -194,7 +194,7 @@ def test_without_a_message_box_the_sentence_goes_to_home(book):
 
     book.app.alert = no_alert
     message = buttons.validate(book=book)
-    assert book.sheets["Home"].cell("A22") == f"Last action: {message}"
+    assert book.sheets["Home"].cell("A23") == f"Last action: {message}"
 
 
 # -------------------------------------------------------------------- reports
@@ -244,7 +244,7 @@ def test_diagnostics_names_python_xlwings_and_the_workbook(book):
 
 def test_handler_names_are_the_vba_contract():
     assert buttons.HANDLERS == ("validate", "refresh", "findings", "timeline", "agenda", "pack", "email",
-                                "diagnostics")
+                                "diagnosis", "diagnostics")
     for name in buttons.HANDLERS:
         assert buttons.handler(name) is getattr(buttons, name)
 
@@ -255,6 +255,7 @@ def test_handler_names_are_the_vba_contract():
         (buttons.findings, "Findings_Report_2025-03-31.xlsx", "Findings report written to"),
         (buttons.timeline, "Implementation_Timeline_2025-03-31.xlsx", "Timeline written to"),
         (buttons.pack, "Leadership_Pack_2025-03-31.xlsx", "Leadership pack written to"),
+        (buttons.diagnosis, "Diagnosis_Workbook_2025-03-31.xlsx", "Diagnosis workbook written to"),
     ],
 )
 def test_report_buttons_write_into_the_output_folder(book, handler, file_name, sentence):
@@ -360,7 +361,7 @@ def test_refresh_on_the_template_fills_only_trend(template_book):
     assert {s.name: s.formulas for s in template_book.sheets if s.name != "Home"} == {
         name: f for name, f in formulas_before.items() if name != "Home"
     }
-    assert template_book.sheets["Home"].cell("B22").startswith("Last refreshed: ")
+    assert template_book.sheets["Home"].cell("B23").startswith("Last refreshed: ")
 
 
 def test_nothing_reaches_stderr_which_the_mac_would_show(book, monkeypatch, capsys):

@@ -54,10 +54,12 @@ HOME_BUTTONS = (
     HomeButton("Agenda", "agenda", "Write a meeting agenda (asks which meeting)."),
     HomeButton("Leadership pack", "pack", "Write the leadership pack workbook."),
     HomeButton("Email pack", "email", "Write the pack and a ready-to-send email."),
+    HomeButton("Diagnosis workbook", "diagnosis",
+               "Write questions, 5 whys, fishbone and SWOT for gaps without a confirmed cause."),
     HomeButton("Diagnostics", "diagnostics", "Show which Python and packages the buttons use."),
     HomeButton("Self-test (no Python)", "selftest", "Check that macros run, without Python."),
 )
-HOME_BUTTON_FIRST_ROW = 11  # B12: the template keeps B12:B20 free for the buttons
+HOME_BUTTON_FIRST_ROW = 11  # B12: the template keeps B12:B21 free for the buttons
 HOME_BUTTON_COLUMN = 1
 
 CONFIG_ROWS = (("UDF Modules", UDF_MODULE),)

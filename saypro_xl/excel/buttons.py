@@ -108,12 +108,17 @@ def email(book=None) -> str:
     return _run("Email pack", _email, book)
 
 
+def diagnosis(book=None) -> str:
+    """Diagnosis workbook: questions, 5 whys, fishbone and SWOT for each gap without a confirmed cause."""
+    return _run("Diagnosis workbook", lambda b: _report(b, "diagnosis"), book)
+
+
 def diagnostics(book=None) -> str:
     """Which Python, packages and workbook are in use: the first thing support asks for."""
     return _run("Diagnostics", _diagnostics, book)
 
 
-HANDLERS = ("validate", "refresh", "findings", "timeline", "agenda", "pack", "email", "diagnostics")
+HANDLERS = ("validate", "refresh", "findings", "timeline", "agenda", "pack", "email", "diagnosis", "diagnostics")
 
 
 # ------------------------------------------------------------ the handler boundary
@@ -390,7 +395,8 @@ def _output_folder(book, tracker: Tracker) -> Path:
 
 def _report(book, kind: str, meeting: str | None = None) -> str:
     path = _build(book, kind, meeting)
-    names = {"findings": "Findings report", "timeline": "Timeline", "agenda": "Agenda", "pack": "Leadership pack"}
+    names = {"findings": "Findings report", "timeline": "Timeline", "agenda": "Agenda", "pack": "Leadership pack",
+             "diagnosis": "Diagnosis workbook"}
     extra = f" ({meeting} meeting)" if kind == "agenda" else ""
     return f"{names[kind]}{extra} written to {path}."
 
