@@ -263,7 +263,8 @@ def dashboard_sheets(card: Scorecard, prefix: str = "d_") -> tuple[s.Sheet, s.Sh
         s.Text("Leadership Pack" + (f" — {org}" if org else ""), "title"),
         s.Text(f"{settings.report_title} · As of {f.date_text(card.as_of)}"
                + (f" · Prepared by {settings.prepared_by}" if settings.prepared_by else "")
-               + " · Sheets: Dashboard, Findings, Timeline, Agenda", "subtitle"),
+               + " · Sheets: Dashboard, " + ("Signals, " if signal_kpis(card) else "") + "Findings, Timeline, Agenda",
+               "subtitle"),
         key_figure_tiles(card),
         *_alerts(card),
         grid,
