@@ -278,9 +278,12 @@ def run_dashboard(paths: Iterable[Path | str], out_dir: Path | str,
 
 
 def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path) -> tuple[Path | None, str]:
-    # HOOK (history): once saypro_xl.history records scorecards, pass each card's earlier
-    # As Ofs here as write_dashboard(..., history={index: [HistoryPoint, ...]}) so the page's
-    # "Over time" view shows them; until then it shows each tracker's current As Of.
+    # HOOK (history): saypro_xl.history offers series(store, tracker) -> [Snapshot], and a
+    # Snapshot stands where a HistoryPoint is expected (as_of, kpi_status, action_health,
+    # departments). Once runs record their snapshots, pass
+    # write_dashboard(..., history={i: series(store, names[i]) for i in range(len(cards))}),
+    # with the store and tracker names the run recorded under, and the page's "Over time" view
+    # shows the earlier As Ofs; until then it shows each tracker's current As Of.
     try:
         return write_dashboard(cards, out_dir, names=names), ""
     except OSError as exc:
