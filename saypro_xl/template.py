@@ -540,7 +540,8 @@ def _cell_name(row: int, col: int) -> str:
 
 HOME_LINES = (
     "How to use this tracker",
-    "1. Settings: fill Organisation, As Of Date (blank = today), Tolerance % and the meeting details.",
+    "1. Settings: fill Organisation, As Of Date (blank = today), Tolerance % and the meeting details. "
+    "Optional: People (names, roles, emails for reminders) and Wording (your own report texts).",
     "2. Objectives: one row per KPI with its Direction, Baseline, Target Type and Target Value.",
     "3. Actuals: add a row per KPI per period (Period End, Actual). The newest Period End counts.",
     "4. Causes: the root causes found (5 Whys, Fishbone, Weight for the Pareto).",
@@ -548,9 +549,10 @@ HOME_LINES = (
     "6. Updates: log each weekly / bi-weekly check-in; the newest update sets an action's "
     "status and % complete.",
     "White cells are yours to fill; grey cells with grey headers are calculated — do not type there "
-    "(Due Date excepted: type over it to move a deadline).",
-    "Dashboard: pick a department (or All) in the yellow cell to see its KPI status and action health.",
+    "(Due Date excepted: type over it to move a deadline). Dashboard: pick a department (or All) in the "
+    "yellow cell to see its KPI status and action health.",
 )
+# The lines fill rows 4 to 10; the tools heading sits on row 11, above the buttons (a test holds it).
 HOME_BUTTON_ROWS = (11, 20)  # B12:B21 stay empty: the .xlsm builder puts buttons there
 
 
@@ -567,6 +569,7 @@ def _write_home(ws: Worksheet, settings: Settings, fmt: _Formats) -> None:
         checked(ws.write_string(i, 1, line, fmt.note), "Home instructions")
     checked(ws.write_string(HOME_BUTTON_ROWS[0] - 1, 1, "SayPro tools (buttons appear here in the "
                             "macro-enabled tracker)", fmt.heading), "Home tools heading")
+    ws.set_row(3, 30)  # Settings and the optional sheets: two lines
     ws.set_row(9, 30)
     ws.activate()
 

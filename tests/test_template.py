@@ -239,3 +239,14 @@ def test_a_tracker_path_must_be_xlsx(tmp_path):
     with pytest.raises(ValueError, match=r'"Tracker.xlsm" must end in \.xlsx'):
         template.write_tracker(tmp_path / "Tracker.xlsm")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_home_instructions_end_above_the_tools_heading(tmp_path):
+    from saypro_xl.template import HOME_BUTTON_ROWS, HOME_LINES, write_tracker
+
+    # Heading on row 3, one line a row from row 4: the last must sit above the tools heading (row 11).
+    assert 3 + len(HOME_LINES) - 1 < HOME_BUTTON_ROWS[0]
+    ws = openpyxl.load_workbook(write_tracker(tmp_path / "t.xlsx"))["Home"]
+    texts = [ws.cell(r, 2).value for r in range(1, HOME_BUTTON_ROWS[0] + 1)]
+    assert all(line in texts for line in HOME_LINES)
+    assert ws.cell(HOME_BUTTON_ROWS[0], 2).value.startswith("SayPro tools")
