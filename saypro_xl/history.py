@@ -1,0 +1,522 @@
+"""The history store: every report and batch run's scorecard, in one SQLite file.
+
+Each `saypro-xl report` and `saypro-xl batch` run records a *snapshot* of each tracker it
+scored: every KPI's score, every action's score, the As Of date, the tracker's name and a
+content hash of the tracker file. A snapshot is keyed by (tracker, As Of): recording the same
+tracker and As Of again replaces that snapshot, in one transaction, so a rerun never doubles
+a point and a reader never sees half of one.
+
+Where it lives (resolved by `history_path`): `--history PATH`, else Settings' History File
+(relative to the tracker's folder), else `saypro_history.sqlite` in the output folder.
+
+Read API (for the web dashboard, the pack and `--since DATE`):
+
+    trackers(path) -> list[str]
+        The tracker names the file holds, sorted.
+    series(path, tracker, until=None) -> list[Snapshot]
+        One Snapshot per As Of, oldest first (only those on or before `until` when given).
+        A Snapshot has `as_of`, `kpi_status` ({KPI status: count}, every status present, zeros
+        included), `action_health` ({health: count} of the *open* actions: every health but
+        Done and Cancelled, zeros included), `departments` ({department: {"kpi_status": {...},
+        "action_health": {...}}}), and `tracker`, `source`, `content_hash`, `recorded_at`,
+        `kpi_count`, `open_actions`. Its four first fields are those of the dashboard's
+        HistoryPoint, so a Snapshot can stand where a HistoryPoint is expected.
+    A file that does not exist reads as an empty history ([]).
+
+Write API: `record(path, card, tracker, content_hash)`; `check(path)` refuses a file that is
+not a history store before any report is written, and creates nothing.
+
+Every problem is a `HistoryError` whose message is one sentence naming the file and what to do;
+`UnusableHistory` (a subclass) marks a file that is there but cannot be used — not SQLite, another
+application's database, damaged, a newer saypro-xl's, a folder — and such a file is never
+written to, let alone replaced.
+
+Schema: numbered migrations (MIGRATIONS) applied once each, in order, recorded in the
+`schema_migrations` table (version, name, applied_at), each in its own transaction. A file is
+ours when its SQLite application_id is APPLICATION_ID. To change the schema, append a
+Migration with the next number; never edit one that has shipped.
+
+Concurrency: see `record`. Stdlib `sqlite3` only, and a parameter for every value in every query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .model import ActionScore, Health, KpiScore, KpiStatus, Scorecard, Settings
+
+DEFAULT_NAME = "saypro_history.sqlite"
+
+# "SPXH" in the database header: how a history store is told from any other SQLite file.
+APPLICATION_ID = 0x53505848
+
+# How long a write waits for another process holding the file's write lock (seconds).
+BUSY_TIMEOUT = 30.0
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# The actions still to be done: every health but these two counts as open.
+CLOSED_HEALTH = (Health.DONE.value, Health.CANCELLED.value)
+OPEN_HEALTH = tuple(h.value for h in Health if h.value not in CLOSED_HEALTH)
+KPI_STATUSES = tuple(s.value for s in KpiStatus)
+
+# The heading a blank Department gets in every report (reports/facts.py says the same).
+NO_DEPARTMENT = "(No department)"
+
+WHERE_ELSE = "give another file with --history PATH (or Settings' History File), or add --no-history"
+
+
+# ------------------------------------------------------------------ errors
+
+
+class HistoryError(Exception):
+    """One sentence: the history file could not be read or written, and what to do."""
+
+
+class UnusableHistory(HistoryError):
+    """A file is at the history path but is not a history store this saypro-xl can use.
+
+    It is left exactly as it was."""
+
+
+def _where(path: Path) -> str:
+    return f"{path.name} in {path.parent}"
+
+
+# ------------------------------------------------------------------ schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "snapshots of KPI and action scores", (
+        """CREATE TABLE snapshots (
+               id INTEGER PRIMARY KEY,
+               tracker TEXT NOT NULL,          -- the tracker's name (its batch folder name)
+               as_of TEXT NOT NULL,            -- YYYY-MM-DD
+               source TEXT NOT NULL,           -- the tracker file's name
+               content_hash TEXT NOT NULL,     -- 'sha256:<hex>' of the tracker file's bytes
+               recorded_at TEXT NOT NULL,      -- UTC, ISO 8601
+               saypro_version TEXT NOT NULL,   -- the saypro-xl that scored it
+               UNIQUE (tracker, as_of)
+           )""",
+        """CREATE TABLE kpi_scores (
+               snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+               position INTEGER NOT NULL,      -- row order in the tracker, from 0
+               kpi_id TEXT NOT NULL,
+               department TEXT NOT NULL,       -- as the reports head it: blank is '(No department)'
+               kpi TEXT NOT NULL,
+               target REAL,
+               latest_actual REAL,
+               gap REAL,
+               gap_pct REAL,                   -- a fraction: -0.15 is 15 % behind
+               progress REAL,                  -- a fraction: 1.0 is the planned improvement achieved
+               status TEXT NOT NULL,           -- No Data / On Track / At Risk / Off Track
+               trend TEXT,
+               pace TEXT,
+               PRIMARY KEY (snapshot_id, position)
+           )""",
+        """CREATE TABLE action_scores (
+               snapshot_id INTEGER NOT NULL REFERENCES snapshots (id) ON DELETE CASCADE,
+               position INTEGER NOT NULL,
+               action_id TEXT NOT NULL,
+               department TEXT NOT NULL,       -- its own, else its KPI's, as the reports show it
+               owner TEXT NOT NULL,
+               due_date TEXT,
+               status TEXT NOT NULL,
+               pct_complete REAL NOT NULL,     -- 0..100
+               health TEXT NOT NULL,
+               escalation TEXT,                -- Owner / Department Head / Leadership, or NULL
+               PRIMARY KEY (snapshot_id, position)
+           )""",
+    )),
+)
+
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+_MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)"""
+
+
+# ------------------------------------------------------------------ where
+
+
+def history_path(tracker_path: Path | str, settings: Settings, out_dir: Path | str,
+                 override: Path | str | None = None) -> Path:
+    """Where a tracker's history goes: `override` (--history), else Settings' History File taken
+    from the tracker's folder, else saypro_history.sqlite in `out_dir`."""
+    if override:
+        return Path(override)
+    if settings.history_file.strip():
+        return Path(tracker_path).parent / settings.history_file.strip()
+    return Path(out_dir) / DEFAULT_NAME
+
+
+def content_hash(path: Path | str) -> str:
+    """'sha256:<hex>' of a file's bytes: which tracker file a snapshot was scored from."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return f"sha256:{digest.hexdigest()}"
+
+
+# ------------------------------------------------------------------ opening
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _identify(path: Path) -> bool:
+    """True when `path` holds a history store, False when it is new (missing, empty, or an SQLite
+    file with nothing in it). Raises UnusableHistory otherwise, without writing a byte."""
+    if path.is_dir():
+        raise UnusableHistory(f"The history file {_where(path)} is a folder; {WHERE_ELSE}.")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)  # the database header: its magic string and application_id
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise HistoryError(f"Could not read the history file {_where(path)}: "
+                           f"{exc.strerror or exc}; check its permissions, or {WHERE_ELSE}.") from None
+    if not header:
+        return False
+    if not header.startswith(SQLITE_HEADER):
+        raise UnusableHistory(f"{_where(path)} is not a saypro-xl history file (not an SQLite database) "
+                              f"and was left as it is; move it away, or {WHERE_ELSE}.")
+    if len(header) < 100:
+        raise _damaged(path, "cut short")
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return True
+    if app_id == 0 and _is_empty_database(path):
+        return False
+    raise UnusableHistory(f"{_where(path)} is another application's SQLite database, not a saypro-xl "
+                          f"history file, and was left as it is; {WHERE_ELSE}.")
+
+
+def _is_empty_database(path: Path) -> bool:
+    """An SQLite file with no table in it (made by `sqlite3 FILE` and nothing else)?"""
+    try:
+        # Read-only: looking at someone else's file must never change it.
+        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            (objects,) = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return objects == 0
+
+
+def _verify(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged store before anything is read from it or written to it."""
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+    if problems != ["ok"]:
+        raise _damaged(path, problems[0])
+
+
+def _damaged(path: Path, detail: str) -> UnusableHistory:
+    return UnusableHistory(f"The history file {_where(path)} is damaged ({detail}) and was left as it is; "
+                           f"restore it from a backup or move it away, or {WHERE_ELSE}.")
+
+
+def _operational(path: Path, exc: sqlite3.OperationalError) -> HistoryError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return HistoryError(f"The history file {_where(path)} stayed locked by another program for "
+                            f"{BUSY_TIMEOUT:.0f} seconds; try again when it has finished.")
+    return HistoryError(f"Could not write the history file {_where(path)}: {text}; choose a folder you can "
+                        f"write to, or {WHERE_ELSE}.")
+
+
+@contextlib.contextmanager
+def _sqlite_errors(path: Path) -> Iterator[None]:
+    """sqlite3's errors about the file, as one sentence naming it; our own mistakes pass through."""
+    try:
+        yield
+    except (sqlite3.ProgrammingError, sqlite3.IntegrityError, sqlite3.InterfaceError):
+        raise
+    except sqlite3.OperationalError as exc:
+        raise _operational(path, exc) from None
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, str(exc)) from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; every write below says BEGIN IMMEDIATE
+    # and COMMIT itself, so a migration or a snapshot is one transaction, DDL included.
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _applied(conn: sqlite3.Connection) -> set[int]:
+    found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?",
+                         ("schema_migrations",)).fetchone()
+    if found is None:
+        return set()
+    return {version for (version,) in conn.execute("SELECT version FROM schema_migrations")}
+
+
+def _refuse_newer(path: Path, applied: set[int]) -> None:
+    if applied and max(applied) > CURRENT_VERSION:
+        raise UnusableHistory(f"The history file {_where(path)} was written by a newer saypro-xl "
+                              f"(history version {max(applied)}; this one knows up to {CURRENT_VERSION}) "
+                              f"and was left as it is; upgrade saypro-xl, or {WHERE_ELSE}.")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Apply the migrations this file lacks, each once; refuse a newer saypro-xl's file."""
+
+    applied = _applied(conn)
+    _refuse_newer(path, applied)
+    if all(m.version in applied for m in MIGRATIONS):
+        return
+    with _transaction(conn):
+        applied = _applied(conn)  # again, under the write lock: another process may have done it
+        _refuse_newer(path, applied)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        conn.execute(_MIGRATIONS_TABLE)
+        for migration in MIGRATIONS:
+            if migration.version in applied:
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                         (migration.version, migration.name, _now()))
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all of it or none of it.
+
+    IMMEDIATE takes the write lock at the start, so two writers queue (up to BUSY_TIMEOUT)
+    instead of both reading and then one failing to upgrade its lock."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, exc, tb):
+        if kind is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        return False
+
+
+def _open(path: Path, create: bool) -> sqlite3.Connection | None:
+    """A connection to the history store at `path`, checked and migrated to CURRENT_VERSION.
+
+    When there is no store yet: None if `create` is False, else a new one. Raises HistoryError
+    (UnusableHistory for a file that is not ours) in one sentence; sqlite3 errors never leave
+    this module."""
+    ours = _identify(path)
+    if not ours and not create:
+        return None
+    if not ours:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(f"Could not write the history file {_where(path)}: {exc.strerror or exc}; "
+                               f"choose a folder you can write to, or {WHERE_ELSE}.") from None
+    with _sqlite_errors(path):
+        conn = _connect(path)
+        try:
+            if ours:
+                _verify(conn, path)
+            _migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def check(path: Path | str) -> None:
+    """Refuse now a file at `path` that is not a usable history store (UnusableHistory: not
+    SQLite, another application's, damaged, a newer saypro-xl's); change and create nothing.
+
+    Called before any report is written, so a bad --history costs nothing."""
+    path = Path(path)
+    if not _identify(path):
+        return
+    with _sqlite_errors(path), closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True,
+                                                         timeout=BUSY_TIMEOUT)) as conn:
+        _verify(conn, path)
+        applied = _applied(conn)
+    _refuse_newer(path, applied)
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _department(text: str) -> str:
+    return text.strip() or NO_DEPARTMENT
+
+
+def _kpi_row(position: int, k: KpiScore) -> tuple:
+    o = k.objective
+    return (position, o.kpi_id, _department(o.department), o.kpi, k.target, k.latest_actual, k.gap,
+            k.gap_pct, k.progress, k.status.value, k.trend.value if k.trend else None,
+            k.pace.value if k.pace else None)
+
+
+def _action_row(position: int, a: ActionScore, kpi_departments: Mapping[str, str]) -> tuple:
+    x = a.action
+    # Its own Department, else its KPI's: the department the reports file it under.
+    department = _department(x.department) if x.department.strip() else \
+        _department(kpi_departments.get(x.kpi_id, ""))
+    return (position, x.action_id, department, x.owner, a.due_date.isoformat() if a.due_date else None,
+            a.status.value, a.pct_complete, a.health.value,
+            a.escalation.level.value if a.escalation else None)
+
+
+def record(path: Path | str, card: Scorecard, tracker: str, content_hash: str) -> Snapshot:
+    """Record `card` as the snapshot of `tracker` on card.as_of, replacing any earlier one of that
+    tracker and As Of, in one transaction. Returns the Snapshot as `series` will read it.
+
+    Concurrency. Only one process of a run writes: `saypro-xl batch` scores trackers in worker
+    processes, but the workers hand their Scorecards back (they already do, for the consolidated
+    pack) and the parent records them, one transaction each. We do not switch the file to WAL:
+    WAL keeps shared memory beside the database, which SQLite documents as unsafe on network file
+    systems, and a History File may well live on the organisation's file share. Separate
+    saypro-xl processes (a scheduled batch and someone's report) can still meet at one file: each
+    write takes the write lock at BEGIN IMMEDIATE and waits up to BUSY_TIMEOUT for it, and the
+    rollback journal makes each snapshot all or nothing.
+    """
+    path = Path(path)
+    conn = _open(path, create=True)
+    kpi_departments: dict[str, str] = {}
+    for k in card.kpis:
+        kpi_departments[k.kpi_id] = k.objective.department  # the last of a repeated ID, as the reports
+    with _sqlite_errors(path), closing(conn), _transaction(conn):
+        key = (tracker, card.as_of.isoformat())
+        # The snapshot this one replaces, if any: its rows first, then itself (the foreign keys
+        # would cascade too; saying it keeps the replacement plain to read).
+        for table in ("kpi_scores", "action_scores"):
+            conn.execute(f"DELETE FROM {table} WHERE snapshot_id IN "
+                         "(SELECT id FROM snapshots WHERE tracker = ? AND as_of = ?)", key)
+        conn.execute("DELETE FROM snapshots WHERE tracker = ? AND as_of = ?", key)
+        snapshot_id = conn.execute(
+            "INSERT INTO snapshots (tracker, as_of, source, content_hash, recorded_at, saypro_version) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (*key, card.tracker.source, content_hash, _now(), __version__),
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO kpi_scores (snapshot_id, position, kpi_id, department, kpi, target, latest_actual, "
+            "gap, gap_pct, progress, status, trend, pace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(snapshot_id, *_kpi_row(i, k)) for i, k in enumerate(card.kpis)])
+        conn.executemany(
+            "INSERT INTO action_scores (snapshot_id, position, action_id, department, owner, due_date, "
+            "status, pct_complete, health, escalation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(snapshot_id, *_action_row(i, a, kpi_departments)) for i, a in enumerate(card.actions)])
+    return series(path, tracker, until=card.as_of)[-1]
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One As Of of one tracker: how many KPIs had each status, how many open actions each health."""
+
+    as_of: dt.date
+    kpi_status: Mapping[str, int]
+    action_health: Mapping[str, int]
+    departments: Mapping[str, Mapping[str, Mapping[str, int]]]
+    tracker: str = ""
+    source: str = ""
+    content_hash: str = ""
+    recorded_at: str = ""
+
+    @property
+    def kpi_count(self) -> int:
+        return sum(self.kpi_status.values())
+
+    @property
+    def open_actions(self) -> int:
+        return sum(self.action_health.values())
+
+
+def trackers(path: Path | str) -> list[str]:
+    """The names of the trackers the history at `path` holds, sorted; [] when there is none."""
+    path = Path(path)
+    conn = _open(path, create=False)
+    if conn is None:
+        return []
+    with closing(conn):
+        return _query(path, conn, "SELECT DISTINCT tracker FROM snapshots ORDER BY tracker", (), lambda r: r[0])
+
+
+def _query(path: Path, conn: sqlite3.Connection, sql: str, params: tuple, convert):
+    with _sqlite_errors(path):
+        return [convert(row) for row in conn.execute(sql, params)]
+
+
+def series(path: Path | str, tracker: str, until: dt.date | None = None) -> list[Snapshot]:
+    """Every snapshot of `tracker`, oldest As Of first (up to `until` when given): the KPI status
+    mix and the open actions by health, overall and per department. [] when there is no history."""
+    path = Path(path)
+    conn = _open(path, create=False)
+    if conn is None:
+        return []
+    last = (until or dt.date.max).isoformat()
+    with closing(conn):
+        heads = _query(path, conn,
+                       "SELECT id, as_of, source, content_hash, recorded_at FROM snapshots "
+                       "WHERE tracker = ? AND as_of <= ? ORDER BY as_of", (tracker, last), tuple)
+        statuses = _query(path, conn,
+                          "SELECT k.snapshot_id, k.department, k.status, COUNT(*) FROM kpi_scores AS k "
+                          "JOIN snapshots AS s ON s.id = k.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
+                          "GROUP BY k.snapshot_id, k.department, k.status", (tracker, last), tuple)
+        healths = _query(path, conn,
+                         "SELECT a.snapshot_id, a.department, a.health, COUNT(*) FROM action_scores AS a "
+                         "JOIN snapshots AS s ON s.id = a.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
+                         f"AND a.health NOT IN ({', '.join('?' * len(CLOSED_HEALTH))}) "
+                         "GROUP BY a.snapshot_id, a.department, a.health", (tracker, last, *CLOSED_HEALTH), tuple)
+    by_snapshot: dict[int, tuple[list, list]] = {head[0]: ([], []) for head in heads}
+    for row in statuses:
+        by_snapshot[row[0]][0].append(row[1:])
+    for row in healths:
+        by_snapshot[row[0]][1].append(row[1:])
+    return [_snapshot(tracker, head, *by_snapshot[head[0]]) for head in heads]
+
+
+def _snapshot(tracker: str, head: tuple, statuses: list[tuple], healths: list[tuple]) -> Snapshot:
+    _, as_of, source, digest, recorded_at = head
+    kpi_status = dict.fromkeys(KPI_STATUSES, 0)
+    action_health = dict.fromkeys(OPEN_HEALTH, 0)
+    departments: dict[str, dict[str, dict[str, int]]] = {}
+
+    def department(name: str) -> dict[str, dict[str, int]]:
+        return departments.setdefault(name, {"kpi_status": dict.fromkeys(KPI_STATUSES, 0),
+                                             "action_health": dict.fromkeys(OPEN_HEALTH, 0)})
+
+    for name, status, count in statuses:
+        kpi_status[status] = kpi_status.get(status, 0) + count
+        part = department(name)["kpi_status"]
+        part[status] = part.get(status, 0) + count
+    for name, health, count in healths:
+        action_health[health] = action_health.get(health, 0) + count
+        part = department(name)["action_health"]
+        part[health] = part.get(health, 0) + count
+    return Snapshot(as_of=dt.date.fromisoformat(as_of), kpi_status=kpi_status, action_health=action_health,
+                    departments=dict(sorted(departments.items())), tracker=tracker, source=source,
+                    content_hash=digest, recorded_at=recorded_at)
