@@ -21,7 +21,10 @@ Read API (for the web dashboard, the pack and `--since DATE`):
         "action_health": {...}}}), and `tracker`, `source`, `content_hash`, `recorded_at`,
         `kpi_count`, `open_actions`. Its four first fields are those of the dashboard's
         HistoryPoint, so a Snapshot can stand where a HistoryPoint is expected.
-    A file that does not exist reads as an empty history ([]).
+    scorecard(path, tracker, on_or_before) -> Scorecard | None
+        The newest snapshot on or before a date, rebuilt as the Scorecard that
+        reports.changes.changes_since compares (`saypro-xl report --since DATE`).
+    A file that does not exist reads as an empty history ([], None).
 
 Write API: `record(path, card, tracker, content_hash)`; `check(path)` refuses a file that is
 not a history store before any report is written, and creates nothing.
@@ -32,7 +35,8 @@ application's database, damaged, a newer saypro-xl's, a folder — and such a fi
 written to, let alone replaced.
 
 Schema: numbered migrations (MIGRATIONS) applied once each, in order, recorded in the
-`schema_migrations` table (version, name, applied_at), each in its own transaction. A file is
+`schema_migrations` table (version, name, applied_at); those a file lacks are applied together
+in one transaction when it is next opened, so an upgrade is whole or not at all. A file is
 ours when its SQLite application_id is APPLICATION_ID. To change the schema, append a
 Migration with the next number; never edit one that has shipped.
 
@@ -51,7 +55,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .model import ActionScore, Health, KpiScore, KpiStatus, Scorecard, Settings
+from .model import (Action, ActionScore, ActionStatus, Direction, Escalation, EscalationLevel, Health, KpiScore,
+                    KpiStatus, Objective, Pace, Scorecard, Settings, Tracker, Trend)
 
 DEFAULT_NAME = "saypro_history.sqlite"
 
@@ -142,6 +147,22 @@ MIGRATIONS: tuple[Migration, ...] = (
                escalation TEXT,                -- Owner / Department Head / Leadership, or NULL
                PRIMARY KEY (snapshot_id, position)
            )""",
+    )),
+    # What rebuilding a snapshot as the Scorecard `changes_since` compares needs beyond the
+    # scores: the KPI's label and owner, the Watch and Stale marks of its status, the action's
+    # words and KPI. Snapshots of version 1 keep blanks here (see `scorecard`).
+    Migration(2, "what a snapshot needs to stand as an older scorecard", (
+        "ALTER TABLE kpi_scores ADD COLUMN unit TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE kpi_scores ADD COLUMN direction TEXT",
+        "ALTER TABLE kpi_scores ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE kpi_scores ADD COLUMN latest_period_end TEXT",
+        "ALTER TABLE kpi_scores ADD COLUMN tolerance_pct REAL",
+        "ALTER TABLE kpi_scores ADD COLUMN watch INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE kpi_scores ADD COLUMN stale INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE action_scores ADD COLUMN action TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE action_scores ADD COLUMN kpi_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE action_scores ADD COLUMN escalation_days INTEGER",
+        "ALTER TABLE action_scores ADD COLUMN escalation_reason TEXT",
     )),
 )
 
@@ -371,21 +392,44 @@ def _department(text: str) -> str:
     return text.strip() or NO_DEPARTMENT
 
 
-def _kpi_row(position: int, k: KpiScore) -> tuple:
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _kpi_row(k: KpiScore) -> dict[str, object]:
     o = k.objective
-    return (position, o.kpi_id, _department(o.department), o.kpi, k.target, k.latest_actual, k.gap,
-            k.gap_pct, k.progress, k.status.value, k.trend.value if k.trend else None,
-            k.pace.value if k.pace else None)
+    return {
+        "kpi_id": o.kpi_id, "department": _department(o.department), "kpi": o.kpi, "unit": o.unit,
+        "direction": o.direction.value, "owner": o.owner,
+        "target": k.target, "latest_actual": k.latest_actual, "latest_period_end": _iso(k.latest_period_end),
+        "gap": k.gap, "gap_pct": k.gap_pct, "progress": k.progress, "tolerance_pct": k.tolerance_pct,
+        "status": k.status.value, "watch": int(k.watch), "stale": int(k.stale),
+        "trend": k.trend.value if k.trend else None, "pace": k.pace.value if k.pace else None,
+    }
 
 
-def _action_row(position: int, a: ActionScore, kpi_departments: Mapping[str, str]) -> tuple:
+def _action_row(a: ActionScore, kpi_departments: Mapping[str, str]) -> dict[str, object]:
     x = a.action
     # Its own Department, else its KPI's: the department the reports file it under.
     department = _department(x.department) if x.department.strip() else \
         _department(kpi_departments.get(x.kpi_id, ""))
-    return (position, x.action_id, department, x.owner, a.due_date.isoformat() if a.due_date else None,
-            a.status.value, a.pct_complete, a.health.value,
-            a.escalation.level.value if a.escalation else None)
+    e = a.escalation
+    return {
+        "action_id": x.action_id, "department": department, "action": x.action, "kpi_id": x.kpi_id,
+        "owner": x.owner, "due_date": _iso(a.due_date), "status": a.status.value,
+        "pct_complete": a.pct_complete, "health": a.health.value,
+        "escalation": e.level.value if e else None, "escalation_days": e.days if e else None,
+        "escalation_reason": e.reason if e else None,
+    }
+
+
+def _insert(conn: sqlite3.Connection, table: str, snapshot_id: int, values: list[dict[str, object]]) -> None:
+    """One row per dict; the column names are ours (the dict keys above), every value a parameter."""
+    if not values:
+        return
+    columns = ["snapshot_id", "position", *values[0]]
+    conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     [(snapshot_id, position, *row.values()) for position, row in enumerate(values)])
 
 
 def record(path: Path | str, card: Scorecard, tracker: str, content_hash: str) -> Snapshot:
@@ -419,14 +463,8 @@ def record(path: Path | str, card: Scorecard, tracker: str, content_hash: str) -
             "VALUES (?, ?, ?, ?, ?, ?)",
             (*key, card.tracker.source, content_hash, _now(), __version__),
         ).lastrowid
-        conn.executemany(
-            "INSERT INTO kpi_scores (snapshot_id, position, kpi_id, department, kpi, target, latest_actual, "
-            "gap, gap_pct, progress, status, trend, pace) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(snapshot_id, *_kpi_row(i, k)) for i, k in enumerate(card.kpis)])
-        conn.executemany(
-            "INSERT INTO action_scores (snapshot_id, position, action_id, department, owner, due_date, "
-            "status, pct_complete, health, escalation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(snapshot_id, *_action_row(i, a, kpi_departments)) for i, a in enumerate(card.actions)])
+        _insert(conn, "kpi_scores", snapshot_id, [_kpi_row(k) for k in card.kpis])
+        _insert(conn, "action_scores", snapshot_id, [_action_row(a, kpi_departments) for a in card.actions])
     return series(path, tracker, until=card.as_of)[-1]
 
 
@@ -520,3 +558,69 @@ def _snapshot(tracker: str, head: tuple, statuses: list[tuple], healths: list[tu
     return Snapshot(as_of=dt.date.fromisoformat(as_of), kpi_status=kpi_status, action_health=action_health,
                     departments=dict(sorted(departments.items())), tracker=tracker, source=source,
                     content_hash=digest, recorded_at=recorded_at)
+
+
+# ------------------------------------------------------------------ a snapshot as a Scorecard
+
+
+def scorecard(path: Path | str, tracker: str, on_or_before: dt.date) -> Scorecard | None:
+    """The newest snapshot of `tracker` on or before `on_or_before`, rebuilt as a Scorecard; None
+    when the history holds none (or there is no history file).
+
+    It holds what a snapshot keeps — every KPI and action score with its IDs, words, owner and
+    department, in the tracker's row order — so `reports.changes.changes_since(older, newer)`
+    compares it exactly as it compares an older tracker file scored afresh. It holds no actuals,
+    causes or updates: it is for comparing, not for writing reports from. Snapshots recorded
+    before history version 2 lack the KPI's unit, owner and Watch/Stale marks and the action's
+    words and KPI, and come back with those blank.
+    """
+    path = Path(path)
+    conn = _open(path, create=False)
+    if conn is None:
+        return None
+    with closing(conn):
+        found = _query(path, conn, "SELECT id, as_of, source FROM snapshots WHERE tracker = ? AND as_of <= ? "
+                                   "ORDER BY as_of DESC LIMIT 1", (tracker, on_or_before.isoformat()), tuple)
+        if not found:
+            return None
+        snapshot_id, as_of, source = found[0]
+        conn.row_factory = sqlite3.Row
+        kpis = _query(path, conn, "SELECT * FROM kpi_scores WHERE snapshot_id = ? ORDER BY position",
+                      (snapshot_id,), _kpi_score)
+        actions = _query(path, conn, "SELECT * FROM action_scores WHERE snapshot_id = ? ORDER BY position",
+                         (snapshot_id,), _action_score)
+    day = dt.date.fromisoformat(as_of)
+    return Scorecard(
+        tracker=Tracker(settings=Settings(as_of=day), objectives=tuple(k.objective for k in kpis),
+                        actions=tuple(a.action for a in actions), source=source),
+        as_of=day, kpis=tuple(kpis), actions=tuple(actions))
+
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _kpi_score(row: sqlite3.Row) -> KpiScore:
+    objective = Objective(kpi_id=row["kpi_id"], department=row["department"], kpi=row["kpi"], unit=row["unit"],
+                          direction=Direction.parse(row["direction"]) or Direction.HIGHER, owner=row["owner"],
+                          tolerance_pct=row["tolerance_pct"])
+    return KpiScore(
+        objective=objective, target=row["target"], latest_actual=row["latest_actual"],
+        latest_period_end=_date(row["latest_period_end"]), gap=row["gap"], gap_pct=row["gap_pct"],
+        status=KpiStatus(row["status"]), trend=Trend(row["trend"]) if row["trend"] else None,
+        watch=bool(row["watch"]), stale=bool(row["stale"]),
+        tolerance_pct=row["tolerance_pct"] if row["tolerance_pct"] is not None else Settings().tolerance_pct,
+        progress=row["progress"], pace=Pace(row["pace"]) if row["pace"] else None)
+
+
+def _action_score(row: sqlite3.Row) -> ActionScore:
+    action = Action(action_id=row["action_id"], cause_id="", kpi_id=row["kpi_id"], department=row["department"],
+                    action=row["action"], owner=row["owner"])
+    escalation = None
+    if row["escalation"]:
+        escalation = Escalation(level=EscalationLevel(row["escalation"]), days=row["escalation_days"] or 0,
+                                reason=row["escalation_reason"] or "")
+    due = _date(row["due_date"])
+    return ActionScore(action=action, status=ActionStatus(row["status"]), pct_complete=row["pct_complete"],
+                       original_due=None, due_date=due, slippage_days=0, health=Health(row["health"]),
+                       last_update=None, escalation=escalation)
