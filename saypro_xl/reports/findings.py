@@ -384,14 +384,18 @@ def pareto_table(card: Scorecard, key: str) -> s.Table:
     )
 
 
-def pareto_chart(key: str, title: str = "Pareto of root causes") -> s.Chart:
+def running_share_chart(key: str, title: str, bars: str, running: str, categories: str, **layout) -> s.Chart:
+    """A Pareto chart: bars largest first, and the running share as a line on a 0–100 % axis."""
     return s.Chart(
         "column", title,
-        (s.Series("Weight", key, "Weight", "Cause ID", colour="#2F5496"),
-         s.Series("Cumulative share", key, "Cumulative share", "Cause ID", kind="line",
-                  secondary_axis=True, colour="#C00000")),
-        y_title="Weight", y2_percent=True, y2_max=1.0, width_columns=6, height_rows=16,
+        (s.Series(bars, key, bars, categories, colour="#2F5496"),
+         s.Series(running, key, running, categories, kind="line", secondary_axis=True, colour="#C00000")),
+        y2_percent=True, y2_max=1.0, width_columns=6, **layout,
     )
+
+
+def pareto_chart(key: str, title: str = "Pareto of root causes") -> s.Chart:
+    return running_share_chart(key, title, "Weight", "Cumulative share", "Cause ID", y_title="Weight", height_rows=16)
 
 
 # The vital few mean something only when they are few: past half of the weighted
@@ -470,13 +474,8 @@ def themes_table_of(themes: list, key: str, department_span: int = 6) -> s.Table
 
 
 def themes_chart(key: str, title: str = "Common themes across departments") -> s.Chart:
-    return s.Chart(
-        "column", title,
-        (s.Series("Share of gaps", key, "Share of gaps", "Theme (cause category)", colour="#2F5496"),
-         s.Series("Cumulative", key, "Cumulative", "Theme (cause category)", kind="line",
-                  secondary_axis=True, colour="#C00000")),
-        y_percent=True, y2_percent=True, y2_max=1.0, width_columns=6, height_rows=14,
-    )
+    return running_share_chart(key, title, "Share of gaps", "Cumulative", "Theme (cause category)",
+                               y_percent=True, height_rows=14)
 
 
 def themes_sentence(card: Scorecard, top: int = 3) -> str:
