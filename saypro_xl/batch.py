@@ -13,9 +13,10 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from saypro_xl import history
 from saypro_xl.dashboard import write_dashboard
 from saypro_xl.model import Scorecard
 from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
@@ -48,6 +49,8 @@ class TrackerOutcome:
     out_dir: Path
     outputs: tuple[Path, ...] = ()
     error: str = ""
+    history: Path | None = None  # the history file its scorecard was recorded in
+    history_error: str = ""  # set when its scorecard could not be recorded (its reports were built)
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,10 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when every tracker was built and so were the consolidated pack and the dashboard
-        (those asked for)."""
-        return not self.failed and not self.consolidated_error and not self.dashboard_error
+        """True when every tracker was built and recorded, and so were the consolidated pack and the
+        dashboard (those asked for)."""
+        return (not self.failed and not self.consolidated_error and not self.dashboard_error
+                and not any(o.history_error for o in self.outcomes))
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,12 @@ def find_trackers(paths: Iterable[Path | str]) -> list[Path]:
     return sorted(found.values(), key=lambda p: (str(p.parent).lower(), p.name.lower(), str(p)))
 
 
+def tracker_name(path: Path) -> str:
+    """A tracker's name: its file name without extension, made safe for a folder name. Its batch
+    folder is named so (unless two clash), and its snapshots in the history are filed under it."""
+    return safe_file_part(path.stem, fallback="Tracker")
+
+
 def output_folder_names(trackers: Sequence[Path]) -> dict[Path, str]:
     """A distinct, file-system-safe folder name for each tracker's reports.
 
@@ -124,7 +134,7 @@ def output_folder_names(trackers: Sequence[Path]) -> dict[Path, str]:
     or names that only differ in case or in characters the sanitiser drops), the parent
     folder's name is added, then a counter. Compared without case, as Windows and macOS do.
     """
-    base = {t: safe_file_part(t.stem, fallback="Tracker") for t in trackers}
+    base = {t: tracker_name(t) for t in trackers}
     clashing = _clashes(base.values())
     names = {
         t: f"{name}_{safe_file_part(t.resolve().parent.name, fallback='folder')}"
@@ -197,6 +207,8 @@ def run_batch(
     meeting: str = "follow-up",
     progress: Progress | None = None,
     dashboard: bool = True,
+    record_history: bool = False,
+    history_file: Path | str | None = None,
 ) -> BatchResult:
     """Build every report for each tracker found in `paths`, then the consolidated pack
     and the web dashboard (out_dir/index.html, unless `dashboard` is False).
@@ -204,10 +216,19 @@ def run_batch(
     `only` picks report kinds; the organisation-wide pack is built when "pack" is
     among them and at least one tracker succeeded. `progress(done, total, tracker_name)` is
     called after each tracker, in completion order. Outcomes come back in `find_trackers` order.
+
+    With `record_history`, each tracker built has its scorecard recorded in the history store
+    (see history.history_path: `history_file`, else its Settings' History File, else
+    out_dir/saypro_history.sqlite) under its folder's name, before the pack and the dashboard are
+    written. A store that is not one (history.UnusableHistory) at `history_file` or the default
+    place is refused before anything is built; one named in a tracker's Settings is that
+    tracker's `history_error`.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be 1 or more, not {jobs}.")
     out_dir = Path(out_dir)
+    if record_history:
+        history.check(history_file or out_dir / history.DEFAULT_NAME)
     trackers = find_trackers(paths)
     folders = output_folder_names(trackers)
     kinds = tuple(only)
@@ -226,6 +247,8 @@ def run_batch(
     else:
         _run_in_processes(tasks, min(jobs, len(tasks)), record)
 
+    if record_history:
+        _record_history(results, trackers, folders, out_dir, history_file)
     outcomes = tuple(results[t][0] for t in trackers)
     cards = [results[t][1] for t in trackers if results[t][1] is not None]
     pack, pack_error = None, ""
@@ -237,6 +260,32 @@ def run_batch(
         page, page_error = _dashboard(cards, names, out_dir)
     return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
                        dashboard=page, dashboard_error=page_error)
+
+
+def _record_history(results: dict[Path, tuple[TrackerOutcome, Scorecard | None]], trackers: list[Path],
+                    folders: dict[Path, str], out_dir: Path, history_file: Path | str | None) -> None:
+    """Record each built tracker's scorecard; its outcome says where, or why not.
+
+    Only this, the parent process, writes the history: the workers hand their Scorecards back
+    (for the consolidated pack too) and are done before the first snapshot is recorded, so
+    `-j N` never has two of our processes writing one file (history.record says why not WAL).
+    In `find_trackers` order, one transaction per tracker.
+    """
+    for tracker in trackers:
+        outcome, card = results[tracker]
+        if card is None:
+            continue
+        store = history.history_path(tracker, card.tracker.settings, out_dir, history_file)
+        try:
+            history.record(store, card, folders[tracker], history.content_hash(tracker))
+        except history.HistoryError as exc:
+            outcome = replace(outcome, history_error=str(exc))
+        except OSError as exc:  # the tracker file gone before it could be hashed
+            outcome = replace(outcome, history_error=f"Could not read {tracker.name} to record it: "
+                                                     f"{exc.strerror or exc}.")
+        else:
+            outcome = replace(outcome, history=store)
+        results[tracker] = (outcome, card)
 
 
 # ------------------------------------------------------------------ the web dashboard alone

@@ -6,7 +6,8 @@ Exit codes (also in the README):
   0    done; for `validate`, the tracker has no errors (warnings may remain)
   1    the tracker has validation errors, a batch had failures, mail could not be sent,
        or an output could not be written
-  2    a file cannot be used (missing, not a workbook, encrypted, .xls) or the command line is wrong
+  2    a file cannot be used (missing, not a workbook, encrypted, .xls, a history file that is not
+       one) or the command line is wrong
   141  the reader of the output went away (`saypro-xl status T | head -1`): stop quietly,
        with the code a shell gives a Unix tool stopped by SIGPIPE (128 + 13)
 
@@ -63,6 +64,13 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f'"{text}" is not a date (use YYYY-MM-DD, e.g. 2025-04-25)')
+
+
+def _since(text: str) -> dt.date | Path:
+    """`--since`: a date written YYYY-MM-DD (a snapshot in the history), else an older tracker file."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+        return _date(text)
+    return Path(text)
 
 
 def _csv(text: str) -> list[str]:
@@ -329,23 +337,73 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _history_errors() -> Iterator[None]:
+    """A history file that is not one is an unusable file (2); one that cannot be written, 1."""
+    from .history import HistoryError, UnusableHistory
+
+    try:
+        yield
+    except UnusableHistory as exc:
+        raise CliError(str(exc), EXIT_UNUSABLE) from None
+    except HistoryError as exc:
+        raise CliError(str(exc), EXIT_FINDINGS) from None
+
+
+def _snapshot_since(store: Path, tracker: str, day: dt.date, as_of: dt.date):
+    """`--since DATE`: the newest snapshot of `tracker` on or before `day`, as the older Scorecard."""
+    from . import history
+
+    if day > as_of:
+        raise CliError(f"--since {day}: that is after the As Of date {as_of}; give the date of the last "
+                       "meeting, on or before it.", EXIT_UNUSABLE)
+    older = history.scorecard(store, tracker, on_or_before=day)
+    if older is not None:
+        return older
+    if not store.exists():
+        raise CliError(f"--since {day}: there is no history file {store.name} in {store.parent} yet; give an "
+                       "older copy of the tracker instead, or with --history the file earlier runs recorded in.",
+                       EXIT_UNUSABLE)
+    kept = history.series(store, tracker)
+    if kept:
+        raise CliError(f"--since {day}: {store.name} in {store.parent} holds no snapshot of {tracker} on or "
+                       f"before that date (the first is {kept[0].as_of}); give a later date, or an older copy "
+                       "of the tracker.", EXIT_UNUSABLE)
+    raise CliError(f"--since {day}: {store.name} in {store.parent} holds no snapshot of {tracker}; give an "
+                   "older copy of the tracker, or with --history the file earlier runs recorded in.", EXIT_UNUSABLE)
+
+
 def cmd_report(args) -> int:
+    from . import history
+    from .batch import tracker_name
     from .reports import build_reports
     from .rules import score
     from .xlsx import WriteError
 
     card = score(_load_clean(args.tracker), args.as_of)
-    # The older tracker is scored on its own As Of date, so health that changed only
-    # because time passed shows up as a change.
-    since = score(_load_clean(args.since)) if args.since else None
     # A relative Output Folder in Settings is relative to the tracker, as the Excel buttons read it.
     out_dir = args.output or args.tracker.parent / (card.tracker.settings.output_folder or ".")
+    store = history.history_path(args.tracker, card.tracker.settings, out_dir, args.history)
+    name = tracker_name(args.tracker)
+    with _history_errors():
+        if not args.no_history:
+            history.check(store)  # a file that is not a history is refused before any report is written
+        if isinstance(args.since, dt.date):
+            since = _snapshot_since(store, name, args.since, card.as_of)
+        else:
+            # The older tracker is scored on its own As Of date, so health that changed only
+            # because time passed shows up as a change.
+            since = score(_load_clean(args.since)) if args.since else None
     try:
         paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since)
     except (ValueError, WriteError) as exc:
         raise CliError(str(exc), EXIT_FINDINGS) from None
     for path in paths:
         print(f"Wrote {path}")
+    if not args.no_history:
+        with _history_errors():
+            history.record(store, card, name, history.content_hash(args.tracker))
+        print(f"Recorded {name} as of {card.as_of:%Y-%m-%d} in {store}")
     return EXIT_OK
 
 
@@ -372,10 +430,11 @@ def progress_bar(stream) -> Iterator[Callable[[int, int, str], None] | None]:
 def cmd_batch(args) -> int:
     from .batch import run_batch
 
-    with progress_bar(sys.stderr) as progress:
+    with _history_errors(), progress_bar(sys.stderr) as progress:
         result = run_batch(args.paths, args.output, jobs=args.jobs, as_of=args.as_of,
                            only=args.only, meeting=args.meeting, progress=progress,
-                           dashboard=not args.no_dashboard)
+                           dashboard=not args.no_dashboard,
+                           record_history=not args.no_history, history_file=args.history)
     if not result.outcomes:
         raise CliError("No .xlsx or .xlsm trackers found in the paths given; give tracker files "
                        "or folders that hold them.", EXIT_UNUSABLE)
@@ -392,6 +451,15 @@ def cmd_batch(args) -> int:
         print(f"Dashboard: {result.dashboard}")
     if result.dashboard_error:
         print(f"FAILED dashboard: {result.dashboard_error}")
+    stores: dict[Path, int] = {}
+    for outcome in result.outcomes:
+        if outcome.history:
+            stores[outcome.history] = stores.get(outcome.history, 0) + 1
+    for store, count in stores.items():
+        print(f"History: {count} scorecard(s) recorded in {store}")
+    for outcome in result.outcomes:
+        if outcome.history_error:
+            print(f"FAILED history of {outcome.path}: {outcome.history_error}")
     print(f"{len(result.outcomes) - len(failed)} built, {len(failed)} failed")
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
@@ -574,6 +642,16 @@ def cmd_doctor(args) -> int:
 # ------------------------------------------------------------------ parser
 
 
+def _history_options(p: argparse.ArgumentParser) -> None:
+    """--history PATH and --no-history, the same on report and batch."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--history", type=Path, metavar="PATH",
+                       help="the SQLite history file to record this run's scorecard in (default: Settings' "
+                            "History File, from the tracker's folder, else saypro_history.sqlite in the "
+                            "output folder)")
+    where.add_argument("--no-history", action="store_true", help="do not record this run in the history")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .reports import DEFAULT_REPORT_KINDS, MEETING_KINDS, REPORT_KINDS
 
@@ -635,8 +713,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, metavar="DATE", help=as_of_help)
     p.add_argument("--only", type=kinds, default=list(DEFAULT_REPORT_KINDS), metavar="KINDS", help=only_help)
     p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
-    p.add_argument("--since", type=Path, metavar="OLDER",
-                   help="an older copy of the tracker: adds 'changes since last meeting' to the agenda")
+    p.add_argument("--since", type=_since, metavar="OLDER|DATE",
+                   help="an older copy of the tracker, or a date (YYYY-MM-DD: the newest snapshot of this "
+                        "tracker in the history on or before it): adds 'changes since last meeting' to the agenda")
+    _history_options(p)
     p.set_defaults(func=cmd_report, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("batch", help="reports for many trackers plus one consolidated pack",
@@ -655,6 +735,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--meeting", choices=MEETING_KINDS, default="follow-up", help=meeting_help)
     p.add_argument("--no-dashboard", action="store_true",
                    help="do not write the web dashboard (index.html at the top of DIR)")
+    _history_options(p)
     p.set_defaults(func=cmd_batch, write_hint=HINT_FOLDER)
 
     p = sub.add_parser("dashboard", help="one self-contained web page (index.html) for one tracker or many",

@@ -213,8 +213,8 @@ def _identify(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
             header = f.read(100)  # the database header: its magic string and application_id
-    except FileNotFoundError:
-        return False
+    except (FileNotFoundError, NotADirectoryError):  # not there (a file where a folder above it
+        return False                                # should be is said when it is written)
     except OSError as exc:
         raise HistoryError(f"Could not read the history file {_where(path)}: "
                            f"{exc.strerror or exc}; check its permissions, or {WHERE_ELSE}.") from None
@@ -262,8 +262,17 @@ def _operational(path: Path, exc: sqlite3.OperationalError) -> HistoryError:
     if "locked" in text or "busy" in text:
         return HistoryError(f"The history file {_where(path)} stayed locked by another program for "
                             f"{BUSY_TIMEOUT:.0f} seconds; try again when it has finished.")
-    return HistoryError(f"Could not write the history file {_where(path)}: {text}; choose a folder you can "
-                        f"write to, or {WHERE_ELSE}.")
+    return _cannot_write(path, text)
+
+
+def _cannot_write(path: Path, reason: str) -> HistoryError:
+    for place in (path.parent, *path.parent.parents):
+        if place.exists():
+            if not place.is_dir():  # a file where a folder above the history should be
+                reason = f"{place} is a file, not a folder"
+            break
+    return HistoryError(f"Could not write the history file {_where(path)}: {reason}; choose a folder you can "
+                        "write to with --history PATH (or Settings' History File), or add --no-history.")
 
 
 @contextlib.contextmanager
@@ -356,8 +365,7 @@ def _open(path: Path, create: bool) -> sqlite3.Connection | None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HistoryError(f"Could not write the history file {_where(path)}: {exc.strerror or exc}; "
-                               f"choose a folder you can write to, or {WHERE_ELSE}.") from None
+            raise _cannot_write(path, exc.strerror or str(exc)) from None
     with _sqlite_errors(path):
         conn = _connect(path)
         try:

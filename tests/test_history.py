@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from builders import small_tracker_rows, write_tracker_openpyxl
@@ -429,3 +432,201 @@ def test_history_sits_beside_the_reports_and_below_the_doors():
     assert ours and all(i.startswith(allowed) for i in ours), ours
     text = Path(history.__file__).read_text(encoding="utf-8")
     assert "xlsxwriter" not in text and "xlwings" not in text and "openpyxl" not in text
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def run(*args, cwd=None):
+    """The real console entry point in a child process, as a user runs it."""
+    proc = subprocess.run([sys.executable, "-m", "saypro_xl.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def cell_texts(workbook: Path) -> list[str]:
+    return [str(c.value) for ws in openpyxl.load_workbook(workbook).worksheets
+            for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+def as_it_stood_on_11_april(sample: Path, to: Path) -> Path:
+    """The sample tracker as it stood a fortnight earlier: As Of 11 April, CA-06 Blocked, and CA-10
+    due 28 April (typed over since to 2 May)."""
+    wb = openpyxl.load_workbook(sample)
+    settings = wb["Settings"]
+    row = next(r for r in range(1, settings.max_row + 1) if settings.cell(r, 1).value == "As Of Date")
+    settings.cell(row, 2, dt.datetime(2025, 4, 11))
+    actions = wb["Actions"]
+    header = [c.value for c in actions[1]]
+    for r in range(2, actions.max_row + 1):
+        if actions.cell(r, 1).value == "CA-06":
+            actions.cell(r, header.index("Status") + 1, "Blocked")
+        if actions.cell(r, 1).value == "CA-10":
+            actions.cell(r, header.index("Due Date") + 1, dt.datetime(2025, 4, 28))
+    to.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(to)
+    return to
+
+
+def test_report_runs_leave_a_history_and_since_a_date_matches_since_the_older_tracker(tmp_path):
+    tracker = tmp_path / "SayPro_Tracker.xlsx"
+    assert run("new-tracker", tracker, "--sample")[0] == 0
+    older = as_it_stood_on_11_april(tracker, tmp_path / "then" / "SayPro_Tracker.xlsx")
+    reports = tmp_path / "reports"
+    code, out, err = run("report", older, "-o", reports, "--only", "findings")
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"Recorded SayPro_Tracker as of 2025-04-11 in {reports / 'saypro_history.sqlite'}"
+    by_date = ("report", tracker, "-o", reports, "--only", "agenda", "--meeting", "weekly", "--since", "2025-04-18")
+    code, _, err = run(*by_date)
+    assert code == 0, err
+    by_file = tmp_path / "by_file"
+    code, _, err = run("report", tracker, "-o", by_file, "--only", "agenda", "--meeting", "weekly",
+                       "--since", older, "--no-history")
+    assert code == 0, err
+
+    # Two runs, two As Ofs: 11 April from the older copy, 25 April (Settings' As Of Date) from today's.
+    store = reports / "saypro_history.sqlite"
+    then, now = history.series(store, "SayPro_Tracker")
+    assert (then.as_of, now.as_of) == (dt.date(2025, 4, 11), dt.date(2025, 4, 25))
+    assert now.content_hash == history.content_hash(tracker) != then.content_hash
+    # 25 April, as `saypro-xl status` lists the sample: SAL-03 and MKT-02 on track, SAL-01, CS-01 and
+    # OPS-02 at risk, EER-02 without data, the other five off track; of the open actions CA-04 is
+    # overdue, CA-08 blocked, CA-09 a late start, CA-03 at risk, CA-06, CA-11 and CA-15 not started,
+    # and the other five on track.
+    assert now.kpi_status == {"No Data": 1, "On Track": 2, "At Risk": 3, "Off Track": 5}
+    assert now.action_health == {"Overdue": 1, "Blocked": 1, "Late Start": 1, "Not Started": 3, "At Risk": 1,
+                                 "On Track": 5}
+    assert not (by_file / "saypro_history.sqlite").exists()  # --no-history
+
+    (dated,) = reports.glob("Meeting_Agenda_weekly_*.xlsx")
+    (filed,) = by_file.glob("Meeting_Agenda_weekly_*.xlsx")
+    texts = cell_texts(dated)
+    assert texts == cell_texts(filed)  # the same agenda, changes since last meeting included
+    changes = texts[texts.index("Compared with the tracker as of 11 Apr 2025"):]
+    assert changes[changes.index("CA-06"):][2:4] == ["Blocked", "Not started"]
+    assert changes[changes.index("CA-10", changes.index("Due date slipped") - 1):][2:4] == \
+        ["28 Apr 2025", "2 May 2025 (+4 days)"]
+
+    code, _, err = run(*by_date)  # the same tracker and As Of again: replaced, not added
+    assert code == 0, err
+    assert [s.as_of for s in history.series(store, "SayPro_Tracker")] == [then.as_of, now.as_of]
+
+
+def test_since_a_date_the_history_cannot_answer_is_one_sentence(small, tmp_path):
+    out = tmp_path / "out"
+    store = out / "saypro_history.sqlite"
+    code, _, err = run("report", small, "-o", out, "--only", "agenda", "--since", "2025-03-24")
+    assert (code, err) == (2, f"saypro-xl: --since 2025-03-24: there is no history file saypro_history.sqlite in "
+                              f"{out} yet; give an older copy of the tracker instead, or with --history the file "
+                              "earlier runs recorded in.\n")
+    assert not out.exists()
+    assert run("report", small, "-o", out, "--only", "findings", "--as-of", "2025-03-14")[0] == 0
+    code, _, err = run("report", small, "-o", out, "--only", "agenda", "--since", "2025-03-07")
+    assert (code, err) == (2, f"saypro-xl: --since 2025-03-07: saypro_history.sqlite in {out} holds no snapshot "
+                              "of Small on or before that date (the first is 2025-03-14); give a later date, or "
+                              "an older copy of the tracker.\n")
+    code, _, err = run("report", small, "-o", out, "--only", "agenda", "--since", "2025-04-01")
+    assert (code, err) == (2, "saypro-xl: --since 2025-04-01: that is after the As Of date 2025-03-31; give the "
+                              "date of the last meeting, on or before it.\n")
+    code, _, err = run("report", small, "-o", out, "--since", "2025-02-31")
+    assert code == 2 and err.endswith('argument --since: "2025-02-31" is not a date (use YYYY-MM-DD, '
+                                      'e.g. 2025-04-25)\n')
+    assert [s.as_of for s in history.series(store, "Small")] == [MARCH_14]  # nothing recorded by the refusals
+
+
+def test_settings_history_file_is_taken_from_the_trackers_folder(tmp_path):
+    rows_ = small_tracker_rows()
+    rows_["settings"] = {**rows_["settings"], "History File": "history/clinic.sqlite"}
+    (tmp_path / "trackers").mkdir()
+    tracker = write_tracker_openpyxl(tmp_path / "trackers" / "Clinic.xlsx", **rows_)
+    code, out, err = run("report", tracker, "-o", tmp_path / "out", "--only", "findings")
+    assert code == 0, err
+    store = tmp_path / "trackers" / "history" / "clinic.sqlite"
+    assert f"Recorded Clinic as of 2025-03-31 in {store}" in out
+    assert [s.as_of for s in history.series(store, "Clinic")] == [MARCH_31]
+    assert not (tmp_path / "out" / "saypro_history.sqlite").exists()
+    mine = tmp_path / "mine.sqlite"
+    assert run("report", tracker, "-o", tmp_path / "out", "--only", "findings", "--history", mine)[0] == 0
+    assert history.trackers(mine) == ["Clinic"]
+    assert len(history.series(store, "Clinic")) == 1  # --history wins over Settings
+
+
+@pytest.mark.parametrize("kind", ["foreign", "damaged", "text"])
+def test_report_and_batch_refuse_a_file_that_is_not_a_history_and_write_nothing(kind, small, small_tracker,
+                                                                                  tmp_path):
+    make, sentence = REFUSALS[kind]
+    out = tmp_path / "out"
+    out.mkdir()
+    store = make(out / "saypro_history.sqlite", small_tracker)
+    before = store.read_bytes()
+    expected = "saypro-xl: " + sentence.format(name=store.name, folder=out, current=history.CURRENT_VERSION) + "\n"
+    code, stdout, err = run("report", small, "-o", out)
+    assert (code, stdout, err) == (2, "", expected)
+    code, stdout, err = run("batch", small, "-o", out)
+    assert (code, stdout, err) == (2, "", expected)
+    code, stdout, err = run("batch", small, "-o", tmp_path / "elsewhere", "--history", store)
+    assert (code, stdout, err) == (2, "", expected)
+    assert store.read_bytes() == before
+    assert [p.name for p in out.iterdir()] == [store.name]  # no report, no journal
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_history_that_cannot_be_written_is_exit_1_after_the_reports(small, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file")
+    code, out, err = run("report", small, "-o", tmp_path / "out", "--only", "findings",
+                         "--history", blocker / "h.sqlite")
+    assert code == 1
+    assert out == f"Wrote {tmp_path / 'out' / 'Findings_Report_2025-03-31.xlsx'}\n"
+    assert err == (f"saypro-xl: Could not write the history file h.sqlite in {blocker}: {blocker} is a file, not "
+                   "a folder; choose a folder you can write to with --history PATH (or Settings' History File), "
+                   "or add --no-history.\n")
+
+
+def write_clinics(folder: Path, names: list[str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name in names:
+        rows_ = small_tracker_rows()
+        rows_["settings"] = {**rows_["settings"], "Organisation": f"SayPro {name}"}
+        made.append(write_tracker_openpyxl(folder / f"{name}.xlsx", **rows_))
+    return made
+
+
+def test_batch_with_two_processes_records_every_tracker_in_one_sound_history(tmp_path):
+    write_clinics(tmp_path / "trackers", ["North", "South", "East", "West"])
+    rows_ = small_tracker_rows()
+    rows_["settings"] = {**rows_["settings"], "History File": "own.sqlite"}
+    write_tracker_openpyxl(tmp_path / "trackers" / "Own.xlsx", **rows_)
+    out = tmp_path / "out"
+    code, stdout, err = run("batch", tmp_path / "trackers", "-o", out, "-j", "2", "--no-dashboard")
+    assert code == 0, stdout + err
+    store = out / "saypro_history.sqlite"
+    assert f"History: 4 scorecard(s) recorded in {store}\n" in stdout
+    assert f"History: 1 scorecard(s) recorded in {tmp_path / 'trackers' / 'own.sqlite'}\n" in stdout
+    assert rows(store, "PRAGMA integrity_check") == [("ok",)]
+    assert history.trackers(store) == ["East", "North", "South", "West"]
+    assert rows(store, "SELECT COUNT(*) FROM kpi_scores") == [(8,)]
+    assert rows(store, "SELECT COUNT(*) FROM action_scores") == [(12,)]
+    for name in ("East", "North", "South", "West"):
+        [snap] = history.series(store, name)
+        assert snap.as_of == MARCH_31 and snap.source == f"{name}.xlsx"
+        assert snap.content_hash == history.content_hash(tmp_path / "trackers" / f"{name}.xlsx")
+        assert snap.kpi_status["Off Track"] == 1 and snap.action_health["Overdue"] == 1
+    assert history.trackers(tmp_path / "trackers" / "own.sqlite") == ["Own"]
+
+
+def test_two_batches_at_once_into_one_history_lose_nothing(tmp_path):
+    store = tmp_path / "shared" / "h.sqlite"
+    groups = {g: write_clinics(tmp_path / g, [f"{g}{i}" for i in range(3)]) for g in ("A", "B")}
+    procs = [subprocess.Popen([sys.executable, "-m", "saypro_xl.cli", "batch", str(tmp_path / g), "-o",
+                               str(tmp_path / f"out_{g}"), "-j", "2", "--no-dashboard", "--only", "findings",
+                               "--history", str(store)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for g in groups]
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, stdout + stderr
+    assert rows(store, "PRAGMA integrity_check") == [("ok",)]
+    assert history.trackers(store) == ["A0", "A1", "A2", "B0", "B1", "B2"]
+    assert rows(store, "SELECT COUNT(*) FROM snapshots") == [(6,)]
+    assert rows(store, "SELECT COUNT(*) FROM action_scores") == [(18,)]
