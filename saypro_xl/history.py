@@ -332,6 +332,21 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
                          (migration.version, migration.name, _now()))
 
 
+@contextlib.contextmanager
+def _reading(conn: sqlite3.Connection) -> Iterator[None]:
+    """Several SELECTs as one consistent read: BEGIN (deferred) … COMMIT, unless already in a
+    transaction (record's reading back what it wrote)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
 class _transaction:
     """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception: all of it or none of it.
 
@@ -473,7 +488,7 @@ def record(path: Path | str, card: Scorecard, tracker: str, content_hash: str) -
         ).lastrowid
         _insert(conn, "kpi_scores", snapshot_id, [_kpi_row(k) for k in card.kpis])
         _insert(conn, "action_scores", snapshot_id, [_action_row(a, kpi_departments) for a in card.actions])
-    return series(path, tracker, until=card.as_of)[-1]
+        return _series(path, conn, tracker, card.as_of)[-1]
 
 
 # ------------------------------------------------------------------ reading
@@ -523,20 +538,26 @@ def series(path: Path | str, tracker: str, until: dt.date | None = None) -> list
     conn = _open(path, create=False)
     if conn is None:
         return []
+    with closing(conn), _reading(conn):
+        return _series(path, conn, tracker, until)
+
+
+def _series(path: Path, conn: sqlite3.Connection, tracker: str, until: dt.date | None) -> list[Snapshot]:
+    """`series` on an open connection; the caller holds a transaction, so the three queries
+    see one state of the file even while another process writes."""
     last = (until or dt.date.max).isoformat()
-    with closing(conn):
-        heads = _query(path, conn,
-                       "SELECT id, as_of, source, content_hash, recorded_at FROM snapshots "
-                       "WHERE tracker = ? AND as_of <= ? ORDER BY as_of", (tracker, last), tuple)
-        statuses = _query(path, conn,
-                          "SELECT k.snapshot_id, k.department, k.status, COUNT(*) FROM kpi_scores AS k "
-                          "JOIN snapshots AS s ON s.id = k.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
-                          "GROUP BY k.snapshot_id, k.department, k.status", (tracker, last), tuple)
-        healths = _query(path, conn,
-                         "SELECT a.snapshot_id, a.department, a.health, COUNT(*) FROM action_scores AS a "
-                         "JOIN snapshots AS s ON s.id = a.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
-                         f"AND a.health NOT IN ({', '.join('?' * len(CLOSED_HEALTH))}) "
-                         "GROUP BY a.snapshot_id, a.department, a.health", (tracker, last, *CLOSED_HEALTH), tuple)
+    heads = _query(path, conn,
+                   "SELECT id, as_of, source, content_hash, recorded_at FROM snapshots "
+                   "WHERE tracker = ? AND as_of <= ? ORDER BY as_of", (tracker, last), tuple)
+    statuses = _query(path, conn,
+                      "SELECT k.snapshot_id, k.department, k.status, COUNT(*) FROM kpi_scores AS k "
+                      "JOIN snapshots AS s ON s.id = k.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
+                      "GROUP BY k.snapshot_id, k.department, k.status", (tracker, last), tuple)
+    healths = _query(path, conn,
+                     "SELECT a.snapshot_id, a.department, a.health, COUNT(*) FROM action_scores AS a "
+                     "JOIN snapshots AS s ON s.id = a.snapshot_id WHERE s.tracker = ? AND s.as_of <= ? "
+                     f"AND a.health NOT IN ({', '.join('?' * len(CLOSED_HEALTH))}) "
+                     "GROUP BY a.snapshot_id, a.department, a.health", (tracker, last, *CLOSED_HEALTH), tuple)
     by_snapshot: dict[int, tuple[list, list]] = {head[0]: ([], []) for head in heads}
     for row in statuses:
         by_snapshot[row[0]][0].append(row[1:])
@@ -586,7 +607,7 @@ def scorecard(path: Path | str, tracker: str, on_or_before: dt.date) -> Scorecar
     conn = _open(path, create=False)
     if conn is None:
         return None
-    with closing(conn):
+    with closing(conn), _reading(conn):
         found = _query(path, conn, "SELECT id, as_of, source FROM snapshots WHERE tracker = ? AND as_of <= ? "
                                    "ORDER BY as_of DESC LIMIT 1", (tracker, on_or_before.isoformat()), tuple)
         if not found:
