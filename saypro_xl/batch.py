@@ -256,8 +256,9 @@ def run_batch(
         pack, pack_error = _consolidated(cards, out_dir)
     page, page_error = None, ""
     if cards and dashboard:
-        names = [folders[t] for t in trackers if results[t][1] is not None]
-        page, page_error = _dashboard(cards, names, out_dir)
+        built = [t for t in trackers if results[t][1] is not None]
+        stores = [results[t][0].history if record_history else None for t in built]
+        page, page_error = _dashboard(cards, [folders[t] for t in built], out_dir, stores)
     return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
                        dashboard=page, dashboard_error=page_error)
 
@@ -315,26 +316,33 @@ def run_dashboard(paths: Iterable[Path | str], out_dir: Path | str,
     out_dir = Path(out_dir)
     trackers = find_trackers(paths)
     folders = output_folder_names(trackers)
-    outcomes, cards, names = [], [], []
+    outcomes, cards, names, stores = [], [], [], []
     for tracker in trackers:
         card, error = score_one(tracker, as_of)
         outcomes.append(TrackerOutcome(path=tracker, ok=card is not None, out_dir=out_dir, error=error))
         if card is not None:
             cards.append(card)
             names.append(folders[tracker])
-    page, page_error = _dashboard(cards, names, out_dir) if cards else (None, "")
+            # Read, never written here: the history that report and batch runs left behind.
+            stores.append(history.history_path(tracker, card.tracker.settings, out_dir, None))
+    page, page_error = _dashboard(cards, names, out_dir, stores) if cards else (None, "")
     return DashboardResult(outcomes=tuple(outcomes), page=page, error=page_error)
 
 
-def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path) -> tuple[Path | None, str]:
-    # HOOK (history): saypro_xl.history offers series(store, tracker) -> [Snapshot], and a
-    # Snapshot stands where a HistoryPoint is expected (as_of, kpi_status, action_health,
-    # departments). Once runs record their snapshots, pass
-    # write_dashboard(..., history={i: series(store, names[i]) for i in range(len(cards))}),
-    # with the store and tracker names the run recorded under, and the page's "Over time" view
-    # shows the earlier As Ofs; until then it shows each tracker's current As Of.
+def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path,
+               stores: list[Path | None]) -> tuple[Path | None, str]:
+    """The web page, with each tracker's earlier As Ofs from its history store (a history.Snapshot
+    stands where the page expects a point) under the name the run recorded it by."""
+    over_time = {}
+    for i, store in enumerate(stores):
+        if store is None or not Path(store).is_file():
+            continue
+        try:
+            over_time[i] = history.series(store, names[i], until=cards[i].as_of)
+        except history.HistoryError:
+            continue  # the page still shows today; report and batch say what is wrong with the file
     try:
-        return write_dashboard(cards, out_dir, names=names), ""
+        return write_dashboard(cards, out_dir, names=names, history=over_time or None), ""
     except OSError as exc:
         return None, _write_failure(exc, out_dir)
 

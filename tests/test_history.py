@@ -630,3 +630,30 @@ def test_two_batches_at_once_into_one_history_lose_nothing(tmp_path):
     assert history.trackers(store) == ["A0", "A1", "A2", "B0", "B1", "B2"]
     assert rows(store, "SELECT COUNT(*) FROM snapshots") == [(6,)]
     assert rows(store, "SELECT COUNT(*) FROM action_scores") == [(18,)]
+
+
+def test_the_dashboard_shows_the_earlier_as_ofs_batch_recorded(tmp_path):
+    """Two batch runs a week apart into one folder: the page's history holds both As Ofs, and
+    `saypro-xl dashboard` reading the same folder's store shows them too."""
+    import html
+    import json
+    import re
+
+    from saypro_xl import cli
+
+    tracker = tmp_path / "in" / "SayPro.xlsx"
+    tracker.parent.mkdir()
+    assert cli.main(["new-tracker", str(tracker), "--sample"]) == 0
+    out = tmp_path / "out"
+    for day in ("2025-04-18", "2025-04-25"):
+        assert cli.main(["batch", str(tracker.parent), "-o", str(out), "--as-of", day]) == 0
+
+    def history_of(page):
+        raw = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S).group(1)
+        data = json.loads(html.unescape(raw) if raw.lstrip().startswith("&") else raw)
+        return [row["as_of"] for row in data["trackers"][0]["history"]]
+
+    assert history_of((out / "index.html").read_text(encoding="utf-8")) == ["2025-04-18", "2025-04-25"]
+    # `dashboard` reads the history where batch left it when given the same output folder.
+    assert cli.main(["dashboard", str(tracker.parent), "-o", str(out)]) in (0, 1)
+    assert history_of((out / "index.html").read_text(encoding="utf-8"))[:2] == ["2025-04-18", "2025-04-25"]
