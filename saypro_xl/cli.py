@@ -394,8 +394,11 @@ def cmd_report(args) -> int:
             # The older tracker is scored on its own As Of date, so health that changed only
             # because time passed shows up as a change.
             since = score(_load_clean(args.since)) if args.since else None
+        # Earlier As Ofs of this tracker: the pack charts the status mix and open actions over time.
+        over_time = [] if args.no_history else history.series(store, name, until=card.as_of)
     try:
-        paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since)
+        paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since,
+                              over_time=over_time)
     except (ValueError, WriteError) as exc:
         raise CliError(str(exc), EXIT_FINDINGS) from None
     for path in paths:

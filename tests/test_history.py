@@ -657,3 +657,37 @@ def test_the_dashboard_shows_the_earlier_as_ofs_batch_recorded(tmp_path):
     # `dashboard` reads the history where batch left it when given the same output folder.
     assert cli.main(["dashboard", str(tracker.parent), "-o", str(out)]) in (0, 1)
     assert history_of((out / "index.html").read_text(encoding="utf-8"))[:2] == ["2025-04-18", "2025-04-25"]
+
+
+def test_the_pack_charts_the_status_mix_and_open_actions_over_time(tmp_path):
+    """Two report runs a week apart: the second pack charts both As Ofs from the history."""
+    import openpyxl
+
+    from saypro_xl import cli
+    from saypro_xl import rules as rules_
+    from saypro_xl.sample import sample_tracker
+
+    tracker = tmp_path / "SayPro.xlsx"
+    assert cli.main(["new-tracker", str(tracker), "--sample"]) == 0
+    out = tmp_path / "reports"
+    assert cli.main(["report", str(tracker), "-o", str(out), "--only", "pack", "--as-of", "2025-04-18"]) == 0
+    assert cli.main(["report", str(tracker), "-o", str(out), "--only", "pack", "--as-of", "2025-04-25"]) == 0
+    book = openpyxl.load_workbook(out / "Leadership_Pack_2025-04-25.xlsx")
+    titles = [c.title.tx.rich.p[0].r[0].t for c in book["Signals"]._charts if c.title is not None and c.title.tx.rich]
+    assert "KPI status mix over time" in titles and "Open actions by health over time" in titles
+    data = book["Chart Data"]
+    rows = [[c.value for c in row] for row in data.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[:2] == ["As of", "Off Track"])
+    first, second = rows[header + 1], rows[header + 2]
+    # The status mix as of each date, worked from the rules on the sample on that day.
+    for row, day in ((first, "2025-04-18"), (second, "2025-04-25")):
+        card = rules_.score(sample_tracker(), __import__("datetime").date.fromisoformat(day))
+        expected = [sum(1 for k in card.kpis if k.status.value == st) for st in ("Off Track", "At Risk", "On Track",
+                                                                                  "No Data")]
+        assert row[1:5] == expected, day
+    assert second[1:5] == [5, 3, 2, 1]  # the sample on 25 April (README's status listing)
+    # The first pack had only its own As Of: no over-time charts.
+    early = openpyxl.load_workbook(out / "Leadership_Pack_2025-04-18.xlsx")
+    early_titles = [c.title.tx.rich.p[0].r[0].t for c in early["Signals"]._charts
+                    if c.title is not None and c.title.tx.rich]
+    assert "KPI status mix over time" not in early_titles

@@ -8,7 +8,7 @@ with rules.score and hands the Scorecard in.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..model import Scorecard
@@ -39,8 +39,12 @@ def report_file_name(kind: str, card: Scorecard, meeting: str = "follow-up") -> 
 
 
 def report_spec(kind: str, card: Scorecard, meeting: str = "follow-up", since: Scorecard | None = None,
-                start: dt.time = DEFAULT_START) -> spec.Workbook:
-    """The plain description of one report, before any file is written."""
+                start: dt.time = DEFAULT_START, over_time: Sequence = ()) -> spec.Workbook:
+    """The plain description of one report, before any file is written.
+
+    `over_time`: earlier As Ofs of this tracker (objects with as_of, kpi_status and
+    action_health, such as history.Snapshot), for the pack's charts over time.
+    """
     if kind == "findings":
         return findings_workbook(card)
     if kind == "timeline":
@@ -48,14 +52,15 @@ def report_spec(kind: str, card: Scorecard, meeting: str = "follow-up", since: S
     if kind == "agenda":
         return agenda_workbook(card, meeting, since, start)
     if kind == "pack":
-        return pack_workbook(card, meeting, since)
+        return pack_workbook(card, meeting, since, over_time)
     if kind == "diagnosis":
         return diagnosis_workbook(card)
     raise ValueError(f"Report kind {kind!r} is not one of {', '.join(REPORT_KINDS)}.")
 
 
 def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = DEFAULT_REPORT_KINDS,
-                  meeting: str = "follow-up", since: Scorecard | None = None) -> list[Path]:
+                  meeting: str = "follow-up", since: Scorecard | None = None,
+                  over_time: Sequence = ()) -> list[Path]:
     """Write the chosen reports into out_dir and return their paths, in REPORT_KINDS order.
 
     By default the four leadership reports; the diagnosis workbook only when `only` names it.
@@ -70,7 +75,7 @@ def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = DE
         raise ValueError(f"Unknown report {unknown[0]!r}: choose from {', '.join(REPORT_KINDS)}.")
     if meeting not in MEETING_KINDS:
         raise ValueError(f"Unknown meeting kind {meeting!r}: choose from {', '.join(MEETING_KINDS)}.")
-    specs = [report_spec(k, card, meeting, since) for k in REPORT_KINDS if k in wanted]
+    specs = [report_spec(k, card, meeting, since, over_time=over_time) for k in REPORT_KINDS if k in wanted]
     return [write_workbook(one, out_dir) for one in specs]
 
 

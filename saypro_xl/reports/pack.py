@@ -11,7 +11,7 @@ import math
 from dataclasses import replace
 
 from .. import rules
-from ..model import KpiScore, KpiStatus, Pace, Scorecard
+from ..model import Health, KpiScore, KpiStatus, Pace, Scorecard
 from . import facts as f
 from . import spec as s
 from .agenda import agenda_sheets
@@ -408,10 +408,12 @@ def signal_chart(card: Scorecard, k: KpiScore, key: str) -> tuple[s.Chart, list[
     return chart, [caption, *tables]
 
 
-def signals_sheet(card: Scorecard, prefix: str = "x_") -> tuple[s.Sheet | None, list[s.Block]]:
-    """The Signals sheet (XmR charts, two a row) and the chart-data blocks it draws from."""
+def signals_sheet(card: Scorecard, over_time=(), prefix: str = "x_") -> tuple[s.Sheet | None, list[s.Block]]:
+    """The Signals sheet (XmR charts, two a row; then the status mix and open actions over time
+    when the history has earlier As Ofs) and the chart-data blocks it draws from."""
     kpis = signal_kpis(card)
-    if not kpis:
+    history_charts, history_data = over_time_blocks(card, over_time)
+    if not kpis and not history_charts:
         return None, []
     shown = kpis[:MAX_SIGNAL_CHARTS]
     blocks: list[s.Block] = [
@@ -428,12 +430,50 @@ def signals_sheet(card: Scorecard, prefix: str = "x_") -> tuple[s.Sheet | None, 
         chart, tables = signal_chart(card, k, f"{prefix}{i + 1}")
         blocks.append(replace(chart, beside_previous=i % 2 == 1))
         data += tables
-    return s.Sheet("Signals", GRID, tuple(blocks)), data
+    return s.Sheet("Signals", GRID, tuple(blocks + history_charts)), data + history_data
 
 
-def pack_workbook(card: Scorecard, meeting: str = "follow-up", since: Scorecard | None = None) -> s.Workbook:
+OPEN_HEALTH = tuple(h for h in f.HEALTH_ORDER if h not in (Health.DONE, Health.CANCELLED))
+
+
+def over_time_blocks(card: Scorecard, points, prefix: str = "o_") -> tuple[list[s.Block], list[s.Block]]:
+    """Charts of the KPI status mix and the open actions by health at each recorded As Of, this
+    one included; ([], []) with fewer than two As Ofs. Returns (charts, their data tables)."""
+    merged = {p.as_of: (dict(p.kpi_status), dict(p.action_health)) for p in points if p.as_of <= card.as_of}
+    merged[card.as_of] = ({st.value: sum(1 for k in card.kpis if k.status is st) for st in f.STATUS_ORDER},
+                          {h.value: sum(1 for a in f.open_actions(card) if a.health is h) for h in OPEN_HEALTH})
+    if len(merged) < 2:
+        return [], []
+    days = sorted(merged)
+    status = s.Table(prefix + "status", (s.Column("As of", "date"),)
+                     + tuple(s.Column(st.value, "integer") for st in f.STATUS_ORDER),
+                     tuple((d, *(int(merged[d][0].get(st.value, 0)) for st in f.STATUS_ORDER)) for d in days))
+    health = s.Table(prefix + "health", (s.Column("As of", "date"),)
+                     + tuple(s.Column(h.value, "integer") for h in OPEN_HEALTH),
+                     tuple((d, *(int(merged[d][1].get(h.value, 0)) for h in OPEN_HEALTH)) for d in days))
+    largest_kpis = max(sum(row[1:]) for row in status.rows)
+    largest_actions = max(sum(row[1:]) for row in health.rows)
+    common = {"font_size": CHART_FONT, "title_size": TITLE_FONT, "stacked": True, "value_min": 0,
+              "value_format": "0", "category_format": "d mmm", "legend": "bottom", "height_rows": SIGNAL_ROWS,
+              "width_columns": 5, "label_rotation": 0}
+    charts: list[s.Block] = [
+        s.Text("Over time: KPI status and open actions at each recorded As Of", "heading"),
+        s.Chart("column", "KPI status mix over time",
+                tuple(s.Series(st.value, status.key, st.value, "As of", colour=STATUS_COLOURS[st.value])
+                      for st in f.STATUS_ORDER), value_major_unit=count_unit(largest_kpis), **common),
+        s.Chart("column", "Open actions by health over time",
+                tuple(s.Series(h.value, health.key, h.value, "As of", colour=HEALTH_COLOURS[h.value])
+                      for h in OPEN_HEALTH), value_major_unit=count_unit(largest_actions),
+                beside_previous=True, **common),
+    ]
+    data: list[s.Block] = [s.Text("Over time (the history store and this As Of)", "subheading"), status, health]
+    return charts, data
+
+
+def pack_workbook(card: Scorecard, meeting: str = "follow-up", since: Scorecard | None = None,
+                  over_time=()) -> s.Workbook:
     dashboard, chart_data = dashboard_sheets(card)
-    signals, signal_data = signals_sheet(card)
+    signals, signal_data = signals_sheet(card, over_time)
     if signal_data:
         chart_data = replace(chart_data, blocks=chart_data.blocks + tuple(signal_data))
     return s.Workbook(
