@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import rules, wording
 from ..model import (ActionScore, ActionStatus, Approval, EscalationLevel, Evidence, Fishbone, Health, KpiScore,
                      KpiStatus, Scorecard, Verdict)
@@ -42,15 +44,15 @@ def findings_sheets(card: Scorecard, prefix: str = "", detail: bool = True) -> t
     asked for and the next steps, without the per-department pages, the analysis
     objectives or the Pareto (the findings report has them), so the pack reads in minutes.
     """
-    sections = [_executive_summary(card, prefix)]
+    sections = [_executive_summary(card, prefix, short=not detail)]
     if detail:
         sections += [_objectives(card), _detailed_findings(card, prefix)]
     if detail:
         sections.append(_outlook(card, prefix))
     sections += [_summary_table(card, prefix, page_break=detail)]
     if not detail:  # the full report has them with the fishbone and the Pareto, at the end
-        sections.append(_themes(card, prefix))
-    sections += [_flagged(card, prefix), _conclusion(card)]
+        sections.append(_themes(card, prefix, compact=True))
+    sections += [_flagged(card, prefix, short=not detail), _conclusion(card)]
     if detail:  # last, as DESIGN.md lists it: the evidence behind the conclusion
         sections.append(_pareto(card, prefix))
     pointer: list[s.Block] = [] if detail else [s.Text(
@@ -146,10 +148,15 @@ def summary_paragraph(card: Scorecard) -> str:
     return " ".join(sentences)
 
 
-def _executive_summary(card: Scorecard, prefix: str) -> list[s.Block]:
+def _executive_summary(card: Scorecard, prefix: str, short: bool = False) -> list[s.Block]:
+    """`short`: the pack's form — the paragraph and every KPI behind target; the status counts,
+    departments and top causes are on the pack's Dashboard and in its common themes already."""
     intro = wording.text(card.tracker, "findings.summary.intro")  # the organisation's opening, if any
     blocks: list[s.Block] = [s.Text("Executive Summary", "heading"),
                              s.Text(" ".join(p for p in (intro, summary_paragraph(card)) if p), "paragraph")]
+    if short:
+        return blocks + [s.Text("KPIs behind target, biggest gap first", "subheading"),
+                         gaps_table(card, prefix + "biggest_gaps")]
 
     blocks.append(s.Text("KPIs by status", "subheading"))
     blocks.append(s.Table(
@@ -340,15 +347,21 @@ def escalation_table(card: Scorecard, key: str) -> s.Table:
                    empty_text="No action is overdue, blocked or escalated.")
 
 
-def _flagged(card: Scorecard, prefix: str) -> list[s.Block]:
+def _flagged(card: Scorecard, prefix: str, short: bool = False) -> list[s.Block]:
+    """`short`: the pack's form — what leadership must act on; the gaps to diagnose and the causes
+    without an action are named in its next steps (the full report lists them in tables)."""
     no_cause = rules.gaps_without_confirmed_cause(card)
     no_action = rules.causes_without_action(card.tracker)
-    return [
+    decisions: list[s.Block] = [
         s.Text("Flagged for Attention", "heading"),
         s.Text("Overdue, blocked or escalated actions, by who must act (the escalation ladder):", "subheading"),
         escalation_table(card, prefix + "escalations"),
         s.Text("Resources to allocate before the actions can run (open actions that name them):", "subheading"),
         resources_table(card, prefix + "resources"),
+    ]
+    if short:
+        return decisions
+    return decisions + [
         s.Text("Gaps with no confirmed root cause — diagnose before acting:", "subheading"),
         s.Table(prefix + "gaps_without_cause",
                 (s.Column("KPI ID"), s.Column("KPI", span=2), s.Column("Department", span=2),
@@ -488,14 +501,21 @@ def themes_sentence(card: Scorecard, top: int = 3) -> str:
     return "Common themes across departments: " + "; ".join(named) + "."
 
 
-def _themes(card: Scorecard, prefix: str) -> list[s.Block]:
+def _themes(card: Scorecard, prefix: str, compact: bool = False) -> list[s.Block]:
+    """`compact`: the pack's form, the table narrowed and its chart beside it."""
     key = prefix + "themes"
+    table = themes_table_of(rules.theme_shares(card.kpis, card.tracker.causes), key,
+                            department_span=2 if compact else 6)
+    chart = themes_chart(key)
+    if compact:
+        chart = replace(chart, width_columns=4, height_rows=max(10, len(table.rows) + 3), beside_previous=True,
+                        font_size=7, title_size=9, legend="none", label_rotation=-45)
     return [  # no forced page: it follows the conclusion wherever the page planner finds room
         s.Text("Root Causes: Common Themes Across Departments", "heading"),
         s.Text("Each KPI behind target with confirmed causes counts as one gap, shared among its causes by "
                "weight; a theme's share is its part of all such gaps.", "note"),
-        themes_table(card, key),
-        themes_chart(key),
+        table,
+        chart,
     ]
 
 

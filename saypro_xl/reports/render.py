@@ -8,6 +8,7 @@ checked, and the file appears whole or not at all (xlsx.atomic_path).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ _NARROW = frozenset("iljtfr.,;:'!| ()-")
 _WIDE = frozenset("mwMW@%&")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: a report has a small vocabulary
 def _text_width(text: str) -> float:
     """Width in 'average lowercase letters' of 10-point Calibri: capitals wide, i/l/t narrow."""
     return sum(0.55 if c in _NARROW else 1.3 if (c in _WIDE or c.isupper()) else 1.0 for c in text)
@@ -125,9 +127,14 @@ def lines_needed(text: str, width_chars: float) -> int:
     Calibrated on LibreOffice's rendering of 10-point text: a column of width w
     holds about 1.12 × w average letters.
     """
+    return _lines_needed(str(text), width_chars)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same text in the same width: names, statuses, labels
+def _lines_needed(text: str, width_chars: float) -> int:
     capacity = max(1.0, width_chars * 1.12)
     total = 0
-    for paragraph in str(text).split("\n"):
+    for paragraph in text.split("\n"):
         lines, used = 1, 0.0
         for word in paragraph.split(" "):
             size = _text_width(word)
@@ -241,6 +248,11 @@ class _Renderer:
                 rows = max(1, len(block.rows))
                 keep.append((start if caption is None else caption,
                              start + rows if rows <= SHORT_BLOCK_ROWS else start + KEEP_TABLE_ROWS))
+                # A chart marked beside_previous right after a table stands to its right.
+                previous_chart = (start, 0, s.Chart("column", "", (), width_columns=sum(
+                    c.span for c in block.columns)))
+                caption = None
+                continue
             elif isinstance(block, s.Figures):
                 row = self._write_figures(ws, sheet, row, block)
             elif isinstance(block, s.ChartGrid):
@@ -254,7 +266,7 @@ class _Renderer:
                     self.pending_charts.append((ws, sheet, block, prow, col))
                     previous_chart = (prow, col, block)
                     row = max(row, prow + block.height_rows + 1)
-                    keep.append((prow, row - 1))
+                    keep.append((min(prow, keep[-1][0]) if keep else prow, row - 1))
                 else:
                     self.pending_charts.append((ws, sheet, block, row, 0))
                     previous_chart = (row, 0, block)
@@ -386,18 +398,7 @@ class _Renderer:
                              f"{sheet.name} {table.key} empty")
             self.placed[table.key] = _Placed(sheet.name, first_data_row, first_data_row - 1, starts)
             return row + 2
-        styles = table.row_styles or ("",) * len(table.rows)
-        for values, row_style in zip(table.rows, styles):
-            lines = 1
-            for column, start, value in zip(table.columns, starts, values):
-                fmt = self.formats.get(column.kind, "", column.style, row_style, extra=tuple(BORDER.items()))
-                self._span_write(ws, row, start, column.span, value, fmt, f"{sheet.name} {table.key} cell")
-                if isinstance(value, str) and column.kind == "text" and row_style != "group":
-                    lines = max(lines, lines_needed(value, self._width(sheet, start, column.span)))
-                lines = max(lines, column.min_lines)
-            if lines > 1:
-                self._height(ws, row, LINE_POINTS * lines + 3, f"{sheet.name} row height")
-            row += 1
+        row = self._write_rows(ws, sheet, row, table, starts)
         last_data_row = row - 1
         self.placed[table.key] = _Placed(sheet.name, first_data_row, last_data_row, starts)
         for rule in table.rules:
@@ -408,6 +409,60 @@ class _Renderer:
                                                 {"validate": "list", "source": list(column.choices)}),
                              f"{sheet.name} {table.key} drop-down {column.header}")
         return row + 1
+
+    def _write_rows(self, ws, sheet: s.Sheet, row: int, table: s.Table, starts: list[int]) -> int:
+        """The data rows of a table, from `row`; returns the row after the last.
+
+        The hot loop of every report: what does not change from cell to cell (formats, widths,
+        what to measure, the message of a failed write) is worked out once per table.
+        """
+        what = f"{sheet.name} {table.key} cell"
+        border = tuple(BORDER.items())
+        columns = table.columns
+        spans = [column.span for column in columns]
+        widths = [self._width(sheet, start, column.span) for column, start in zip(columns, starts)]
+        measured = [column.kind == "text" for column in columns]
+        min_lines = max([1] + [column.min_lines for column in columns])
+        formats: dict[str, list] = {}
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        merge_range = ws.merge_range
+        cell = tuple(zip(starts, spans, widths, measured))
+        styles = table.row_styles or ("",) * len(table.rows)
+        for values, row_style in zip(table.rows, styles):
+            fmts = formats.get(row_style)
+            if fmts is None:
+                fmts = formats[row_style] = [self.formats.get(c.kind, "", c.style, row_style, extra=border)
+                                             for c in columns]
+            lines = min_lines
+            group = row_style == "group"
+            for (start, span, width, measure), fmt, value in zip(cell, fmts, values):
+                if span > 1:
+                    xlsx.checked(merge_range(row, start, row, start + span - 1, None, fmt), what)
+                kind = type(value)
+                if kind is str:
+                    if value:
+                        code = write_string(row, start, value, fmt)
+                        if measure and not group:
+                            needed = _lines_needed(value, width)
+                            if needed > lines:
+                                lines = needed
+                    else:
+                        code = write_blank(row, start, None, fmt)
+                elif value is None:
+                    code = write_blank(row, start, None, fmt)
+                elif kind is float or kind is int:
+                    code = write_number(row, start, value, fmt)
+                else:  # dates, times, and subclasses of str or float: by the general routine
+                    self._write_value(ws, row, start, value, fmt, what)
+                    code = 0
+                    if isinstance(value, str) and measure and not group:
+                        lines = max(lines, _lines_needed(str(value), width))
+                if code:
+                    xlsx.checked(code, what)
+            if lines > 1:
+                self._height(ws, row, LINE_POINTS * lines + 3, f"{sheet.name} row height")
+            row += 1
+        return row
 
     def _conditional(self, ws, sheet, table, rule, header_row, first_row, last_row, starts) -> None:
         first_col = starts[table.column_index(rule.first_column)]

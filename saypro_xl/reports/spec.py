@@ -155,7 +155,7 @@ class Chart:
     y2_max: float | None = None
     width_columns: int = 8  # size in sheet columns/rows at the sheet's widths
     height_rows: int = 18
-    beside_previous: bool = False  # place to the right of the previous chart
+    beside_previous: bool = False  # place to the right of the previous chart, or of the table just before
     value_min: float | None = None
     value_max: float | None = None
     value_major_unit: float | None = None
