@@ -563,8 +563,11 @@ def SAYPRO_STATUS_TABLE(
         if problem:
             return problem
         table = [list(STATUS_TABLE_HEADER)]
+        by_kpi: dict[str, list[Actual]] = {}  # each KPI's own actuals: one pass, not one per KPI
+        for actual in tracker.actuals:
+            by_kpi.setdefault(actual.kpi_id, []).append(actual)
         for objective in tracker.objectives:
-            kpi = rules.score_kpi(objective, tracker.actuals, when, tolerance, periods)
+            kpi = rules.score_kpi(objective, by_kpi.get(objective.kpi_id, ()), when, tolerance, periods)
             table.append(
                 [
                     kpi.kpi_id,

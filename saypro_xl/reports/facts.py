@@ -40,41 +40,80 @@ def department_name(raw: str) -> str:
     return raw.strip() or NO_DEPARTMENT
 
 
+class _Index:
+    """Look-ups of one Scorecard, built once: reports ask them per department, KPI and action,
+    and a scan of the whole card per question is quadratic on a big tracker."""
+
+    def __init__(self, card: Scorecard) -> None:
+        self.kpi_by_id = {k.kpi_id: k for k in card.kpis}  # the last KPI of an ID, as a dict keeps it
+        self.kpi_department = {i: department_name(k.objective.department) for i, k in self.kpi_by_id.items()}
+        self.kpis_of: dict[str, list[KpiScore]] = {}
+        for k in card.kpis:
+            self.kpis_of.setdefault(department_name(k.objective.department), []).append(k)
+        self.action_department: dict[int, str] = {}  # by id() of the ActionScore
+        self.actions_of: dict[str, list[ActionScore]] = {}
+        for a in card.actions:
+            dept = department_name(a.action.department) if a.action.department.strip() else \
+                department_name(self.kpi_department.get(a.action.kpi_id, ""))
+            self.action_department[id(a)] = dept
+            self.actions_of.setdefault(dept, []).append(a)
+        self.departments = list(dict.fromkeys([*self.kpis_of, *self.actions_of]))
+        self.causes_by_kpi: dict[str, list[tuple[int, Cause]]] = {}
+        for n, c in enumerate(card.tracker.causes):
+            self.causes_by_kpi.setdefault(c.kpi_id, []).append((n, c))
+
+
+# The indexes of the last few Scorecards seen, each kept with its card so an id() is never
+# mistaken for that of a card since freed. A report run asks about one or two cards at a time.
+_INDEXES: dict[int, tuple[Scorecard, _Index]] = {}
+_INDEXES_KEPT = 4
+
+
+def _index(card: Scorecard) -> _Index:
+    found = _INDEXES.get(id(card))
+    if found is not None and found[0] is card:
+        return found[1]
+    index = _Index(card)
+    while len(_INDEXES) >= _INDEXES_KEPT:
+        del _INDEXES[next(iter(_INDEXES))]
+    _INDEXES[id(card)] = (card, index)
+    return index
+
+
 def departments(card: Scorecard) -> list[str]:
     """Departments in the order they first appear in Objectives, then in Actions."""
-    seen: list[str] = []
-    names = [department_name(k.objective.department) for k in card.kpis]
-    names += [action_department(card, a) for a in card.actions]
-    for name in names:
-        if name not in seen:
-            seen.append(name)
-    return seen
+    return list(_index(card).departments)
 
 
 def kpis_of(card: Scorecard, department: str) -> list[KpiScore]:
-    return [k for k in card.kpis if department_name(k.objective.department) == department]
+    return list(_index(card).kpis_of.get(department, ()))
 
 
 def kpi_by_id(card: Scorecard) -> dict[str, KpiScore]:
-    return {k.kpi_id: k for k in card.kpis}
+    return dict(_index(card).kpi_by_id)
 
 
 def department_of_kpi(card: Scorecard, kpi_id: str) -> str:
-    kpi = kpi_by_id(card).get(kpi_id)
-    return department_name(kpi.objective.department if kpi else "")
+    return _index(card).kpi_department.get(kpi_id, NO_DEPARTMENT)
 
 
 def causes_of(card: Scorecard, kpi_ids: set[str] | list[str]) -> list[Cause]:
-    wanted = set(kpi_ids)
-    return [c for c in card.tracker.causes if c.kpi_id in wanted]
+    """The causes of these KPIs, in sheet order."""
+    by_kpi = _index(card).causes_by_kpi
+    found = [pair for kpi_id in set(kpi_ids) for pair in by_kpi.get(kpi_id, ())]
+    return [c for _, c in sorted(found, key=lambda pair: pair[0])]
 
 
 def actions_of(card: Scorecard, department: str) -> list[ActionScore]:
-    return [a for a in card.actions if action_department(card, a) == department]
+    return list(_index(card).actions_of.get(department, ()))
 
 
 def action_department(card: Scorecard, score: ActionScore) -> str:
     """The action's own Department, else its KPI's department."""
+    found = _index(card).action_department.get(id(score))
+    if found is not None:
+        return found
+    # An ActionScore that is not one of the card's own (a test's, or a replaced copy).
     return department_name(score.action.department) if score.action.department.strip() else \
         department_of_kpi(card, score.action.kpi_id)
 

@@ -330,7 +330,8 @@ SIGNAL_COLOURS = {"actual": "#1F3864", "mean": "#7F7F7F", "limit": "#ED7D31", "t
 def signal_kpis(card: Scorecard) -> list[KpiScore]:
     """KPIs behind target or with a special cause (DESIGN.md), worst first."""
     special = [k for k in card.kpis if k.variation is not None and k.special_cause]
-    chosen = f.behind(card) + [k for k in special if k not in f.behind(card)]
+    # Not behind: by status, which is what `in f.behind(card)` asked, without a scan per KPI.
+    chosen = f.behind(card) + [k for k in special if k.status not in f.BEHIND]
     return f.worst_first(chosen)
 
 
