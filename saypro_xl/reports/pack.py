@@ -446,16 +446,19 @@ def over_time_blocks(card: Scorecard, points, prefix: str = "o_") -> tuple[list[
     if len(merged) < 2:
         return [], []
     days = sorted(merged)
-    status = s.Table(prefix + "status", (s.Column("As of", "date"),)
+    # As Of as text: one column per recorded date, not a calendar axis with gaps between them.
+    status = s.Table(prefix + "status", (s.Column("As of"),)
                      + tuple(s.Column(st.value, "integer") for st in f.STATUS_ORDER),
-                     tuple((d, *(int(merged[d][0].get(st.value, 0)) for st in f.STATUS_ORDER)) for d in days))
-    health = s.Table(prefix + "health", (s.Column("As of", "date"),)
+                     tuple((f.date_text(d), *(int(merged[d][0].get(st.value, 0)) for st in f.STATUS_ORDER))
+                           for d in days))
+    health = s.Table(prefix + "health", (s.Column("As of"),)
                      + tuple(s.Column(h.value, "integer") for h in OPEN_HEALTH),
-                     tuple((d, *(int(merged[d][1].get(h.value, 0)) for h in OPEN_HEALTH)) for d in days))
+                     tuple((f.date_text(d), *(int(merged[d][1].get(h.value, 0)) for h in OPEN_HEALTH))
+                           for d in days))
     largest_kpis = max(sum(row[1:]) for row in status.rows)
     largest_actions = max(sum(row[1:]) for row in health.rows)
     common = {"font_size": CHART_FONT, "title_size": TITLE_FONT, "stacked": True, "value_min": 0,
-              "value_format": "0", "category_format": "d mmm", "legend": "bottom", "height_rows": SIGNAL_ROWS,
+              "value_format": "0", "legend": "bottom", "height_rows": SIGNAL_ROWS,
               "width_columns": 5, "label_rotation": 0}
     charts: list[s.Block] = [
         s.Text("Over time: KPI status and open actions at each recorded As Of", "heading"),
