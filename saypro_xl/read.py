@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
-from . import contract, wording
+from . import contract, guard, wording
 from .contract import Column, normalise_header
 from .model import (
     Action,
@@ -118,34 +118,43 @@ class FileRowSource:
     empty cells are None and the grid starts at A1 whatever the used range.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, isolated: bool = False):
+        """`isolated`: calamine parses in a child process (guard.parse_isolated), so even a
+        parser abort or a memory blow-up ends as one sentence; the checks of saypro_xl.guard
+        run before any parsing either way."""
         self.path = Path(path)
         self.name = self.path.name
         data = _read_file(self.path)
         _check_signature(self.name, data)
         self._data = data
+        self._package = _guarded(self.name, data)
+        self._cache: dict[str, list[list[object]]] = {}
+        self._error_cells: dict[str, dict[tuple[int, int], str]] | None = None
+        self._grids: dict[str, list[list[object]]] | None = None  # parsed by the child, not yet used
+        if isolated and guard.can_isolate():
+            wanted = [t for t in self._package.sheet_parts if normalise_header(t) in _READ_SHEET_KEYS]
+            parsed = self._parse_isolated(wanted)
+            if parsed is not None:
+                self._names, self._grids = parsed.names, dict(parsed.grids)
+                return
         try:
             from python_calamine import CalamineWorkbook
 
             self._book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception:  # calamine raises its own error kinds for every bad container
             raise _not_a_workbook(self.name, data) from None
+        except BaseException as exc:  # a Rust panic in calamine arrives as pyo3's PanicException
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise _not_a_workbook(self.name, data) from None
         self._names = list(self._book.sheet_names)
-        self._cache: dict[str, list[list[object]]] = {}
-        self._error_cells: dict[str, dict[tuple[int, int], str]] | None = None
 
     def sheet_names(self) -> list[str]:
         return list(self._names)
 
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self._cache:
-            try:
-                grid = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except Exception:  # calamine's parser text would not help the user
-                raise TrackerFileError(
-                    f'{self.name} is damaged: sheet "{sheet}" cannot be read; '
-                    "open it in Excel, save a fresh copy and try again."
-                ) from None
+            grid = self._grid(sheet)
             rows = [[None if v == "" else v for v in row] for row in grid]
             # calamine shows error cells as empty text; put the error codes back.
             for (r, c), code in self._errors_of(sheet).items():
@@ -154,10 +163,67 @@ class FileRowSource:
             self._cache[sheet] = rows
         return self._cache[sheet]
 
+    def _grid(self, sheet: str) -> list[list[object]]:
+        """calamine's grid of one sheet, once the guard has measured it."""
+        self._check_sheet(sheet)
+        if self._grids is not None:
+            if sheet not in self._grids:  # a sheet the first parse did not foresee
+                self._grids.update(getattr(self._parse_isolated([sheet]), "grids", {}))
+            if sheet in self._grids:
+                return self._grids.pop(sheet)
+            raise self._damaged_sheet(sheet)
+        try:
+            return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception:  # calamine's parser text would not help the user
+            raise self._damaged_sheet(sheet) from None
+        except BaseException as exc:  # pyo3's PanicException: a Rust panic, not a dead process
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise self._damaged_sheet(sheet) from None
+
+    def _damaged_sheet(self, sheet: str) -> TrackerFileError:
+        return TrackerFileError(f'{self.name} is damaged: sheet "{sheet}" cannot be read; '
+                                "open it in Excel, save a fresh copy and try again.")
+
+    def _check_sheet(self, sheet: str) -> None:
+        try:
+            self._package.check_sheet(sheet)
+        except guard.RefusedWorkbook as exc:
+            raise TrackerFileError(str(exc)) from None
+        except guard.DamagedPackage:
+            raise self._damaged_sheet(sheet) from None
+
+    def _parse_isolated(self, sheets: list[str]) -> guard.Parsed | None:
+        for sheet in sheets:
+            self._check_sheet(sheet)
+        try:
+            return guard.parse_isolated(self._data, sheets)
+        except guard.ParseFailed as failed:
+            if failed.kind == "open":
+                raise _not_a_workbook(self.name, self._data) from None
+            if failed.kind == "sheet":
+                raise self._damaged_sheet(failed.sheet) from None
+            raise TrackerFileError(guard.failure_sentence(self.name, failed)) from None
+
     def _errors_of(self, sheet: str) -> dict[tuple[int, int], str]:
         if self._error_cells is None:
             self._error_cells = _scan_error_cells(self._data)
         return self._error_cells.get(sheet, {})
+
+
+# The sheets read_tracker reads, by normalised name: an isolated parse reads them in one go.
+_READ_SHEET_KEYS = frozenset(normalise_header(name) for name in (
+    *contract.INPUT_SHEETS, contract.SETTINGS_SHEET, contract.PEOPLE_SHEET, contract.WORDING_SHEET))
+
+
+def _guarded(name: str, data: bytes) -> guard.Package:
+    """The checks of saypro_xl.guard on the zip, as a TrackerFileError sentence when refused."""
+    try:
+        return guard.open_package(data, name)
+    except guard.RefusedWorkbook as exc:
+        raise TrackerFileError(str(exc)) from None
+    except guard.DamagedPackage:
+        raise _not_a_workbook(name, data) from None
 
 
 def _read_file(path: Path) -> bytes:
@@ -708,9 +774,13 @@ def first_error_sentence(tracker: Tracker, how_to_list_all: str) -> str:
     return f"{first} (and {more} more; {how_to_list_all})" if more else str(first)
 
 
-def load_tracker(path: str | Path) -> Tracker:
-    """Read a tracker file; TrackerFileError (one sentence) when the file is unusable."""
-    return read_tracker(FileRowSource(path))
+def load_tracker(path: str | Path, isolated: bool = True) -> Tracker:
+    """Read a tracker file; TrackerFileError (one sentence) when the file is unusable.
+
+    The file is checked by saypro_xl.guard before any parser touches it and, `isolated`, parsed
+    in a child process, so no file can take the caller down (see FileRowSource).
+    """
+    return read_tracker(FileRowSource(path, isolated=isolated))
 
 
 def _open_sheet(source: RowSource, name: str, columns: tuple[Column, ...], issues: _Issues):
