@@ -13,6 +13,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -351,6 +352,17 @@ def _run_in_processes(tasks, workers: int, record) -> None:
     # "spawn" everywhere: it is what Windows does, so a worker that only works when forked
     # (relying on state inherited from the parent) fails here too, not only on users' machines.
     context = multiprocessing.get_context("spawn")
+    # A worker that dies (killed for memory, say) breaks the whole pool, and every tracker still
+    # queued fails with it. Those are built again one at a time, each in a pool of its own, so
+    # only a tracker that kills its own worker is reported: the batch survives any one tracker.
+    for task, exc in _run_pool(tasks, workers, record, context):
+        for _, again in _run_pool([task], 1, record, context):
+            record(task, _crashed(task, again))
+
+
+def _run_pool(tasks, workers: int, record, context) -> list[tuple[tuple, BaseException]]:
+    """Build `tasks` in a pool, recording each result; the tasks lost to a broken pool, unrecorded."""
+    broken = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(build_one, *task): task for task in tasks}
         try:
@@ -358,18 +370,26 @@ def _run_in_processes(tasks, workers: int, record) -> None:
                 task = futures[future]
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a killed worker (BrokenProcessPool) and the like
+                except BrokenProcessPool as exc:
+                    broken.append((task, exc))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a result that cannot come back, and the like
                     result = _crashed(task, exc)
                 record(task, result)
         except BaseException:  # Ctrl+C or a failing progress callback: don't start the rest
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+    return broken
 
 
 def _crashed(task, exc: BaseException) -> tuple[TrackerOutcome, None]:
     path, folder = task[0], task[1]
-    detail = str(exc) or type(exc).__name__
-    sentence = f"The worker process building this tracker stopped ({detail}); try again with -j 1."
+    if isinstance(exc, BrokenProcessPool):
+        detail = "it was killed, perhaps for want of memory"
+    else:
+        detail = str(exc) or type(exc).__name__
+    sentence = (f"The process building this tracker stopped ({detail}), also when built alone; "
+                f"run `saypro-xl report {path}` to see why.")
     return TrackerOutcome(path=path, ok=False, out_dir=folder, error=sentence), None
 
 

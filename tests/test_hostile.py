@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -24,7 +25,8 @@ from hypothesis import strategies as st
 from builders import small_tracker_rows, write_tracker_openpyxl
 from hostile_corpus import BY_NAME, ENTRIES, FORMULA_LIKE, build_corpus
 
-from saypro_xl import cli, guard
+from saypro_xl import batch, cli, guard
+from saypro_xl.batch import build_one as real_build_one
 from saypro_xl.read import FileRowSource, TrackerFileError, load_tracker
 
 BOMBS = ("dimension-bomb.xlsx", "shared-strings-bomb.xlsx", "shared-strings-bomb-lying.xlsx")
@@ -416,6 +418,30 @@ def test_the_benchmark_sized_tracker_loads_well_inside_the_limits(tmp_path):
     for sheet in ("Actuals", "Actions"):
         extent = guard.sheet_extent(guard._inflated(package, package.members[package.sheet_parts[sheet]]))
         assert extent.cells * 5 < guard.MAX_SHEET_CELLS
+
+
+def _build_or_die(path, *args):
+    """batch.build_one, except that a tracker named kill-*.xlsx kills its worker, as the kernel's
+    out-of-memory killer would (spawned workers import this module to find it)."""
+    if Path(path).name.startswith("kill-"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_build_one(path, *args)
+
+
+@pytest.mark.skipif(not POSIX, reason="SIGKILL")
+def test_a_killed_worker_costs_only_its_own_tracker(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.xlsx", "b.xlsx", "kill-me.xlsx", "c.xlsx"):
+        write_tracker_openpyxl(folder / name, **small_tracker_rows())
+    monkeypatch.setattr(batch, "build_one", _build_or_die)
+    result = batch.run_batch([folder], tmp_path / "out", jobs=2, only=("findings",), dashboard=False)
+    assert [(o.path.name, o.ok) for o in result.outcomes] == [
+        ("a.xlsx", True), ("b.xlsx", True), ("c.xlsx", True), ("kill-me.xlsx", False)]
+    assert result.failed[0].error == (
+        "The process building this tracker stopped (it was killed, perhaps for want of memory), also when "
+        f"built alone; run `saypro-xl report {folder / 'kill-me.xlsx'}` to see why.")
+    assert len(list((tmp_path / "out").glob("*/Findings_Report_*.xlsx"))) == 3
 
 
 # ------------------------------------------------------------------ reading changes nothing
