@@ -384,12 +384,11 @@ def _run_pool(tasks, workers: int, record, context) -> list[tuple[tuple, BaseExc
 
 def _crashed(task, exc: BaseException) -> tuple[TrackerOutcome, None]:
     path, folder = task[0], task[1]
-    if isinstance(exc, BrokenProcessPool):
-        detail = "it was killed, perhaps for want of memory"
+    if isinstance(exc, BrokenProcessPool):  # met twice: the second time it was built alone
+        how = "stopped (it was killed, perhaps for want of memory), also when built alone"
     else:
-        detail = str(exc) or type(exc).__name__
-    sentence = (f"The process building this tracker stopped ({detail}), also when built alone; "
-                f"run `saypro-xl report {path}` to see why.")
+        how = f"failed ({str(exc) or type(exc).__name__})"
+    sentence = f"The process building this tracker {how}; run `saypro-xl report {path}` to see why."
     return TrackerOutcome(path=path, ok=False, out_dir=folder, error=sentence), None
 
 
