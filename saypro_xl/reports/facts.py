@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import rules
-from ..model import (ActionScore, ActionStatus, Approval, Assurance, Cause, Health, KpiScore, KpiStatus, Pace,
-                     Scorecard, Variation)
+from ..model import (ActionScore, ActionStatus, Actual, Approval, Assurance, Cause, Health, KpiScore, KpiStatus,
+                     Pace, Scorecard, Variation)
 
 BEHIND = (KpiStatus.OFF_TRACK, KpiStatus.AT_RISK)
 CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
@@ -61,6 +61,15 @@ class _Index:
         self.causes_by_kpi: dict[str, list[tuple[int, Cause]]] = {}
         for n, c in enumerate(card.tracker.causes):
             self.causes_by_kpi.setdefault(c.kpi_id, []).append((n, c))
+        self._actuals = card.tracker.actuals
+        self._actuals_by_kpi: dict[str, list[Actual]] | None = None  # built when first asked for
+
+    def actuals_of(self, kpi_id: str) -> list[Actual]:
+        if self._actuals_by_kpi is None:
+            self._actuals_by_kpi = {}
+            for a in self._actuals:
+                self._actuals_by_kpi.setdefault(a.kpi_id, []).append(a)
+        return self._actuals_by_kpi.get(kpi_id, [])
 
 
 # The indexes of the last few Scorecards seen, each kept with its card so an id() is never
@@ -102,6 +111,11 @@ def causes_of(card: Scorecard, kpi_ids: set[str] | list[str]) -> list[Cause]:
     by_kpi = _index(card).causes_by_kpi
     found = [pair for kpi_id in set(kpi_ids) for pair in by_kpi.get(kpi_id, ())]
     return [c for _, c in sorted(found, key=lambda pair: pair[0])]
+
+
+def actuals_of(card: Scorecard, kpi_id: str) -> list[Actual]:
+    """The actuals of one KPI, in sheet order (the scorecard's: up to its As Of)."""
+    return list(_index(card).actuals_of(kpi_id))
 
 
 def actions_of(card: Scorecard, department: str) -> list[ActionScore]:

@@ -157,7 +157,7 @@ def trend_kpis(card: Scorecard) -> list[KpiScore]:
 
 
 def _progress_series(card: Scorecard, k: KpiScore) -> list[tuple]:
-    mine = sorted((a for a in card.tracker.actuals if a.kpi_id == k.kpi_id), key=lambda a: (a.period_end, a.row))
+    mine = sorted(f.actuals_of(card, k.kpi_id), key=lambda a: (a.period_end, a.row))
     return [(a.period_end, a.actual, rules.progress(k.objective.baseline, k.target, a.actual)) for a in mine]
 
 
@@ -344,7 +344,7 @@ def _value_at(points: list, day: dt.date) -> float | None:
 def signal_chart(card: Scorecard, k: KpiScore, key: str) -> tuple[s.Chart, list[s.Block]]:
     """An XmR chart of one KPI: actuals, mean and process limits (12+ actuals), target, the expected
     path, and the days its actions started and were completed; plus the tables it draws from."""
-    mine = sorted((a for a in card.tracker.actuals if a.kpi_id == k.kpi_id), key=lambda a: (a.period_end, a.row))
+    mine = sorted(f.actuals_of(card, k.kpi_id), key=lambda a: (a.period_end, a.row))
     points = [(a.period_end, a.actual) for a in mine]
     first, last, step = date_axis(points[0][0] if points else card.as_of, card.as_of)
     o = k.objective

@@ -276,9 +276,10 @@ class _Renderer:
                 continue
             caption = None
             previous_chart = None
+        what = f"{sheet.name} row height"
         for r in range(row):  # explicit heights: both apps then agree where pages end
             if r not in self.row_points:
-                self._height(ws, r, DEFAULT_ROW_POINTS, f"{sheet.name} row height")
+                self._height(ws, r, DEFAULT_ROW_POINTS, what)
         if sheet.fit_to_width and not sheet.fit_to_page and not sheet.hidden and row > 0:
             heights = [self.row_points.get(r, DEFAULT_ROW_POINTS) * round(scale * 100) / 100 for r in range(row)]
             breaks = plan_pages(heights, printable_height_points(sheet.landscape), sorted(set(breaks)), keep)
@@ -424,8 +425,8 @@ class _Renderer:
         measured = [column.kind == "text" for column in columns]
         min_lines = max([1] + [column.min_lines for column in columns])
         formats: dict[str, list] = {}
-        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
-        merge_range = ws.merge_range
+        write_string, write_number, write_blank = _cell_writers(ws)
+        merge = _merger(ws, what)
         cell = tuple(zip(starts, spans, widths, measured))
         styles = table.row_styles or ("",) * len(table.rows)
         for values, row_style in zip(table.rows, styles):
@@ -437,7 +438,7 @@ class _Renderer:
             group = row_style == "group"
             for (start, span, width, measure), fmt, value in zip(cell, fmts, values):
                 if span > 1:
-                    xlsx.checked(merge_range(row, start, row, start + span - 1, None, fmt), what)
+                    merge(row, start, span, fmt)
                 kind = type(value)
                 if kind is str:
                     if value:
@@ -452,7 +453,9 @@ class _Renderer:
                     code = write_blank(row, start, None, fmt)
                 elif kind is float or kind is int:
                     code = write_number(row, start, value, fmt)
-                else:  # dates, times, and subclasses of str or float: by the general routine
+                elif kind is dt.date and value >= FIRST_PLAIN_SERIAL_DAY:
+                    code = write_number(row, start, excel_serial(value), fmt)  # what write_datetime stores
+                else:  # times, datetimes, and subclasses of str or float: by the general routine
                     self._write_value(ws, row, start, value, fmt, what)
                     code = 0
                     if isinstance(value, str) and measure and not group:
@@ -627,6 +630,39 @@ class _Renderer:
         return options
 
 
+def _cell_writers(ws) -> tuple:
+    """write_string, write_number, write_blank of the worksheet, taking (row, col, value, format).
+
+    xlsxwriter's public methods first check whether the cell is given as "A1" text; a table
+    row never is, so its cells go straight to the methods behind them (the same ones since
+    xlsxwriter 3.1), and to the public ones if those are ever gone.
+    """
+    return tuple(getattr(ws, "_" + name, None) or getattr(ws, name)
+                 for name in ("write_string", "write_number", "write_blank"))
+
+
+def _merger(ws, what: str):
+    """merge(row, col, span, fmt): merge `span` cells of a row, the rest of them formatted blanks.
+
+    What xlsxwriter's merge_range does, less what a table row never needs: its check against
+    earlier merges (a table's columns never overlap, and each row is new) and the A1 text of the
+    range, built for that check's message. The value is written by the caller, once. Falls back
+    to merge_range if xlsxwriter ever stops keeping its merges in `Worksheet.merge`.
+    """
+    merges = getattr(ws, "merge", None)
+    write_blank = _cell_writers(ws)[2]
+    if type(merges) is not list:
+        def merge(row: int, col: int, span: int, fmt) -> None:
+            xlsx.checked(ws.merge_range(row, col, row, col + span - 1, None, fmt), what)
+        return merge
+
+    def fast_merge(row: int, col: int, span: int, fmt) -> None:
+        for c in range(col + 1, col + span):
+            xlsx.checked(write_blank(row, c, None, fmt), what)
+        merges.append([row, col, row, col + span - 1])
+    return fast_merge
+
+
 # xlsxwriter reads a chart title or name that looks like "Sheet!A1" as a cell reference; a
 # KPI typed as "Sales!A1" must stay text. A zero-width space after the "!" breaks the pattern
 # and prints nothing.
@@ -636,6 +672,11 @@ _LOOKS_LIKE_A_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
 def chart_text(text: str) -> str:
     """Chart text as typed, never read as a reference."""
     return text.replace("!", "!\u200b") if _LOOKS_LIKE_A_REFERENCE.match(text) else text
+
+
+# From 1 March 1900 on, a date's serial is its days since 30 December 1899 (earlier ones go
+# through the spreadsheet's leap-year slip of 1900, and are left to write_datetime).
+FIRST_PLAIN_SERIAL_DAY = dt.date(1900, 3, 1)
 
 
 def excel_serial(day: dt.date) -> int:
