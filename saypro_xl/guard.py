@@ -103,6 +103,7 @@ class Package:
     members: dict[str, zipfile.ZipInfo]
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part, per workbook.xml
     _checked: set[str] = field(default_factory=set)
+    error_parts: set[str] = field(default_factory=set)  # checked sheets holding error cells (t="e")
 
     def label(self, part: str) -> str:
         """How a message names a part: 'sheet "Actuals"', the shared text, or the part's path."""
@@ -126,6 +127,8 @@ class Package:
             set(self.sheet_parts.values()) & set(self.members) | _worksheet_parts(self.members))
         for one in parts:
             extent = sheet_extent(_inflated(self, self.members[one]))
+            if extent.errors:
+                self.error_parts.add(one)
             if extent.cells > MAX_SHEET_CELLS:
                 corner = f"{_column_letters(extent.columns)}{extent.rows}"
                 raise RefusedWorkbook(
@@ -389,6 +392,7 @@ class _Extent:
     def __init__(self) -> None:
         self.rows = self.columns = 0
         self.stopped = False  # reading stopped once the grid was already too big
+        self.errors = False  # holds error cells (t="e"), whose codes calamine may not know
         self._row = self._column = 0  # the position of the last row / cell seen
 
     @property
@@ -396,6 +400,7 @@ class _Extent:
         return self.rows * self.columns
 
     def feed(self, text: bytes) -> None:
+        self.errors = self.errors or b't="e"' in text or b"t='e'" in text
         if _NOT_CANON.search(text) or _PREFIXED_CELL.search(text):
             self._walk(text)
             return
@@ -460,6 +465,42 @@ def sheet_extent(chunks: Iterable[bytes]) -> _Extent:
     if carry:
         extent.feed(carry)
     return extent
+
+
+# ------------------------------------------------------------------ error codes calamine refuses
+
+
+# calamine reads these error values (as empty text; read.py puts the codes back from the XML).
+# Any other — Excel 365's #SPILL!, #CALC!, #FIELD!... — makes it refuse the whole sheet.
+CALAMINE_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+_ERROR_VALUE = re.compile(rb'(\bt\s*=\s*["\']e["\'][^>]*>\s*(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?'
+                          rb"<((?:[\w.-]+:)?)v>)([^<]*)(</\2v>)")
+
+
+def calamine_compatible(package: Package) -> bytes:
+    """The package's bytes with every error value calamine does not know (#SPILL!, #CALC!...)
+    written as #N/A in the sheets checked so far, so that a sheet Excel 365 saved still reads.
+    The codes themselves are read from the original bytes (read.py), so nothing is lost.
+    The bytes unchanged when no sheet needs it, as almost always.
+    """
+    changed = {}
+    for part in sorted(package.error_parts):
+        xml = b"".join(_inflated(package, package.members[part]))
+        fixed = _ERROR_VALUE.sub(lambda m: m.group(0) if m.group(3).decode("utf-8", "replace").strip()
+                                 in CALAMINE_ERRORS else m.group(1) + b"#N/A" + m.group(4), xml)
+        if fixed != xml:
+            changed[part] = fixed
+    if not changed:
+        return package.data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package.data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+        for name, info in package.members.items():
+            data = changed.get(name)
+            if data is None:
+                data = b"".join(_inflated(package, info))
+            target.writestr(zipfile.ZipInfo(name, info.date_time), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 # ------------------------------------------------------------------ the isolated parse

@@ -131,8 +131,16 @@ class FileRowSource:
         self._cache: dict[str, list[list[object]]] = {}
         self._error_cells: dict[str, dict[tuple[int, int], str]] | None = None
         self._grids: dict[str, list[list[object]]] | None = None  # parsed by the child, not yet used
+        # The sheets the reader will ask for are measured before anything is parsed; what the
+        # parser gets has Excel 365's error values (#SPILL!...) it cannot read written as #N/A.
+        wanted = [t for t in self._package.sheet_parts if normalise_header(t) in _READ_SHEET_KEYS]
+        for sheet in wanted:
+            self._check_sheet(sheet)
+        try:
+            self._parse_data = guard.calamine_compatible(self._package)
+        except (guard.RefusedWorkbook, guard.DamagedPackage):
+            raise _not_a_workbook(self.name, data) from None
         if isolated and guard.can_isolate():
-            wanted = [t for t in self._package.sheet_parts if normalise_header(t) in _READ_SHEET_KEYS]
             parsed = self._parse_isolated(wanted)
             if parsed is not None:
                 self._names, self._grids = parsed.names, dict(parsed.grids)
@@ -140,7 +148,7 @@ class FileRowSource:
         try:
             from python_calamine import CalamineWorkbook
 
-            self._book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self._book = CalamineWorkbook.from_filelike(io.BytesIO(self._parse_data))
         except Exception:  # calamine raises its own error kinds for every bad container
             raise _not_a_workbook(self.name, data) from None
         except BaseException as exc:  # a Rust panic in calamine arrives as pyo3's PanicException
@@ -197,7 +205,7 @@ class FileRowSource:
         for sheet in sheets:
             self._check_sheet(sheet)
         try:
-            return guard.parse_isolated(self._data, sheets)
+            return guard.parse_isolated(self._parse_data, sheets)
         except guard.ParseFailed as failed:
             if failed.kind == "open":
                 raise _not_a_workbook(self.name, self._data) from None
@@ -271,7 +279,7 @@ def _not_a_workbook(name: str, data: bytes) -> TrackerFileError:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError, OSError):
         return TrackerFileError(
             f"{name} is damaged (its zip container cannot be opened); open it in Excel, "
             "save a fresh copy and try again."
@@ -488,12 +496,23 @@ class _Sheet:
             return col
 
 
+# Characters a typed value may carry that would break a message's one line, or rearrange or
+# restyle the terminal it is printed on: control characters, line separators, bidi overrides.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(text: str) -> str:
+    """`text` with every unprintable character shown as an escape: a line break as \\n, ESC as \\u001b."""
+    return _UNPRINTABLE.sub(lambda m: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(m.group(), f"\\u{ord(m.group()):04x}"),
+                            text)
+
+
 class _Issues:
     def __init__(self) -> None:
         self.items: list[Issue] = []
 
     def add(self, severity: Severity, sheet: str, cell: str, column: str, message: str) -> None:
-        self.items.append(Issue(severity, sheet, cell, column, message))
+        self.items.append(Issue(severity, _one_line(sheet), cell, column, _one_line(message)))
 
     def error(self, sheet: str, cell: str, column: str, message: str) -> None:
         self.add(Severity.ERROR, sheet, cell, column, message)
@@ -988,6 +1007,13 @@ def _read_actions(opened, kpi_ids: _Ids, cause_ids: _Ids, issues: _Issues) -> tu
             row.flag("Timeline (weeks)", f"Timeline (weeks) {_show(weeks)} must be more than 0; type "
                                          "the number of weeks, e.g. 2", True)
             weeks = None
+        if weeks is not None and start is not None:
+            try:
+                original_due(start, weeks)
+            except (OverflowError, ValueError):  # past 31 Dec 9999: no calendar has that due date
+                row.flag("Timeline (weeks)", f"Timeline (weeks) {_show(weeks)} puts the due date past the "
+                                             "year 9999; type the number of weeks, e.g. 2", True)
+                weeks = None
         due_typed = _typed_due_date(row, start, weeks)
         status = row.choice("Status", ActionStatus, required=True)
         pct = row.percent_complete("% Complete")

@@ -471,6 +471,21 @@ def _control_and_long() -> dict:
     return rows
 
 
+def _escapes_in_a_choice() -> dict:
+    rows = small_tracker_rows()
+    rows["actions"][1]["Strategy"] = "Train\ning\x1b[2J"  # a line break and a clear-screen escape
+    return rows
+
+
+def _excel_365_errors() -> dict:
+    rows = small_tracker_rows()
+    rows["actions"][0]["% Complete"] = ExcelError("#SPILL!")
+    rows["actions"][1]["Milestones"] = ExcelError("#CALC!")
+    rows["actions"][2]["Resources Needed"] = ExcelError("#FIELD!")
+    rows["causes"][0]["Weight"] = ExcelError("#BLOCKED!")
+    return rows
+
+
 CELL_BOMB = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'
 IMPLICIT_BOMB = b'<row r="1048576">' + b'<c t="n"><v>1</v></c>' * 16384 + b"</row>"
 DAMAGED = r"is damaged.*; open it in Excel, save a fresh copy and try again\.$"
@@ -546,6 +561,12 @@ CORPUS: tuple[tuple[Callable[[Path], Path], Hostile], ...] = (
      Hostile("dates-as-text.xlsx", "Period End typed as text: 2025-01-31, 28/02/2025, 31.03.2025, 21-3-2025")),
     (lambda folder: _plain_text_tracker(folder / "long-and-control-text.xlsx", _control_and_long()),
      Hostile("long-and-control-text.xlsx", "32,767-character cells and control characters")),
+    (lambda folder: _plain_text_tracker(folder / "escapes-in-a-choice.xlsx", _escapes_in_a_choice()),
+     Hostile("escapes-in-a-choice.xlsx", "a line break and a terminal escape in a drop-down value", errors=True,
+             issue=r'^Strategy "Train\\ning\\u001b\[2J" is not one of the choices')),
+    (lambda folder: _good(folder, "excel-365-errors.xlsx", **_excel_365_errors()),
+     Hostile("excel-365-errors.xlsx", "#SPILL!, #CALC!, #FIELD! and #BLOCKED!, which calamine cannot read",
+             issue=r"^% Complete holds the Excel error #SPILL!, read as blank; type the value or fix the formula$")),
     (lambda folder: _plain_text_tracker(folder / "formula-like-text.xlsx", payload_rows()),
      Hostile("formula-like-text.xlsx", "formula-, DDE-, link- and HTML-looking text in every text field")),
     (lambda folder: _good(folder, "numbers-as-text.xlsx", **_numbers_as_text()),
