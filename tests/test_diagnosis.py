@@ -332,7 +332,7 @@ def test_cli_only_diagnosis_writes_only_that_file(tmp_path, capsys):
     tracker = tmp_path / "tracker.xlsx"
     assert cli.main(["new-tracker", str(tracker), "--sample"]) == 0
     out = tmp_path / "out"
-    assert cli.main(["report", str(tracker), "-o", str(out), "--only", "diagnosis"]) == 0
+    assert cli.main(["report", str(tracker), "-o", str(out), "--only", "diagnosis", "--no-history"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["Diagnosis_Workbook_2025-04-25.xlsx"]
     assert capsys.readouterr().out.splitlines()[-1] == f"Wrote {out / 'Diagnosis_Workbook_2025-04-25.xlsx'}"
     everything = tmp_path / "all"
