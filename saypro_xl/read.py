@@ -36,6 +36,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
@@ -130,6 +131,7 @@ class FileRowSource:
         self._package = _guarded(self.name, data)
         self._cache: dict[str, list[list[object]]] = {}
         self._error_cells: dict[str, dict[tuple[int, int], str]] | None = None
+        self._totals: dict[str, list[tuple[int, int, int]]] | None = None
         self._grids: dict[str, list[list[object]]] | None = None  # parsed by the child, not yet used
         # The sheets the reader will ask for are measured before anything is parsed; what the
         # parser gets has Excel 365's error values (#SPILL!...) it cannot read written as #N/A.
@@ -168,6 +170,12 @@ class FileRowSource:
             for (r, c), code in self._errors_of(sheet).items():
                 if r < len(rows) and c < len(rows[r]):
                     rows[r][c] = CellError(code)
+            # A table's totals row (Table Design > Total Row) sums the data; it is not a row of it.
+            if self._totals is None:
+                self._totals = _scan_totals_rows(self._data)
+            for r, first, last in self._totals.get(sheet, ()):
+                if r < len(rows):
+                    rows[r][first:last + 1] = [None] * len(rows[r][first:last + 1])
             self._cache[sheet] = rows
         return self._cache[sheet]
 
@@ -313,7 +321,7 @@ def _scan_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             for sheet, part in targets.items():
                 try:
                     xml = archive.read(part)
-                except KeyError:
+                except (KeyError, zipfile.BadZipFile, zlib.error, EOFError):  # a sheet no one reads may be damaged
                     continue
                 if b't="e"' not in xml:
                     continue
@@ -334,6 +342,54 @@ def _scan_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     except (zipfile.BadZipFile, KeyError, ValueError):
         return {}
     return found
+
+
+_TABLE_REF = re.compile(rb'\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+_TOTALS_COUNT = re.compile(rb'\btotalsRowCount="([0-9]+)"')
+
+
+def _scan_totals_rows(data: bytes) -> dict[str, list[tuple[int, int, int]]]:
+    """The totals rows of each sheet's tables, by sheet name: (row, first column, last column), 0-based."""
+    found: dict[str, list[tuple[int, int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = set(archive.namelist())
+            for sheet, part in _sheet_parts(archive).items():
+                folder, _, file_name = part.rpartition("/")
+                rels = f"{folder}/_rels/{file_name}.rels"
+                if rels not in members:
+                    continue
+                for tag in _REL_TAG.finditer(archive.read(rels)):
+                    attrs = dict(_ATTR.findall(tag.group(0)))
+                    if not attrs.get(b"Type", b"").endswith(b"/table"):
+                        continue
+                    target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+                    table = target.lstrip("/") if target.startswith("/") else _resolved(folder, target)
+                    if table not in members:
+                        continue
+                    xml = archive.read(table)[:4096]  # the attributes sit in the opening tag
+                    count, ref = _TOTALS_COUNT.search(xml), _TABLE_REF.search(xml)
+                    if not (count and ref and int(count.group(1))):
+                        continue
+                    first, last = _column_index(ref.group(1).decode()), _column_index(ref.group(3).decode())
+                    top, bottom = int(ref.group(2)) - 1, int(ref.group(4)) - 1
+                    totals = min(int(count.group(1)), bottom - top)  # never more rows than the table has
+                    found.setdefault(sheet, []).extend(
+                        (row, first, last) for row in range(bottom - totals + 1, bottom + 1))
+    except (zipfile.BadZipFile, KeyError, ValueError, zlib.error, EOFError):
+        return {}
+    return found
+
+
+def _resolved(folder: str, target: str) -> str:
+    """A relationship target relative to `folder`, as a path inside the zip."""
+    parts = folder.split("/")
+    for piece in target.split("/"):
+        if piece == "..":
+            parts = parts[:-1]
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -438,8 +494,15 @@ def _date_hint(text: str) -> str:
     return "2025-02-28"
 
 
+# 1,234 or 1,234,567.5: commas between groups of three are thousands separators. A lone comma
+# (10,3) stays unread: it may be a decimal comma or a typo, and guessing would change the value.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
 def _number_from_text(text: str) -> float | None:
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if _THOUSANDS.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
     try:
         number = float(cleaned)
     except ValueError:

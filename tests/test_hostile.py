@@ -125,6 +125,14 @@ def test_the_corpus_is_small_and_the_bombs_are_what_they_claim(corpus):
         assert archive.getinfo("xl/sharedStrings.xml").file_size == 2 * 1024 * 1024  # the lie
 
 
+@pytest.mark.parametrize("text, number", [("1,234", 1234.0), ("-1,234,567.5", -1234567.5), (" 1 234 ", 1234.0),
+                                          ("10,3", None), ("1,23", None), ("1,234,5", None), ("1.234,5", None)])
+def test_thousands_separators_are_read_and_a_decimal_comma_is_not_guessed(text, number):
+    from saypro_xl.read import _number_from_text
+
+    assert _number_from_text(text) == number
+
+
 # ------------------------------------------------------------------ the bombs, as a user meets them
 
 
