@@ -9,6 +9,7 @@ text messages without an attachment (build_text_message), sent over one connecti
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import html
 import json
@@ -39,8 +40,25 @@ MACRO_SUFFIXES = {".xlsm", ".xlsb", ".xltm", ".xlam", ".xls"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# What most mail servers accept in one message (Gmail 25 MB; Exchange Online 35 MB by default,
+# many organisations less). The attachment travels in base64, a third larger. A server that
+# announces a smaller limit (SMTP SIZE) is held to its own.
+MAX_MESSAGE_BYTES = 25_000_000
+
+
 class MailError(Exception):
     """The message could not be built or delivered; the text is one sentence for the user."""
+
+
+class _NotTried(MailError):
+    """Refused before any server was asked (no password, a login that would go unencrypted)."""
+
+
+class PackMessage(EmailMessage):
+    """A message that carries a workbook (build_message): it knows the file, so that a failed
+    send leaves the message beside it as an .eml to send from a mail app."""
+
+    attachment: Path | None = None
 
 
 class MailInputError(MailError):
@@ -57,13 +75,16 @@ class MailInputError(MailError):
 def _quoted(value: object) -> str:
     """A value the user typed, as every message shows one: in double quotes, control characters
     escaped (a line break shows as \\n). File names are never quoted."""
-    return json.dumps(value if isinstance(value, str) else repr(value), ensure_ascii=False)
+    shown = json.dumps(value if isinstance(value, str) else repr(value), ensure_ascii=False)
+    # json escapes the ASCII controls; these line breaks and bidi overrides it leaves as they are.
+    return re.sub("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", shown)
 
 
 def _refuse_line_breaks(value: str, what: str) -> None:
     # A CR or LF in a header value would let text after it become a header of its own;
-    # other control characters (NUL, form feed...) have no business in a header either.
-    if any(ord(ch) < 32 and ch != "\t" or ch == "\x7f" for ch in value):
+    # other control characters (NUL, form feed...) have no business in a header either, nor
+    # the Unicode line breaks str.splitlines() honours (NEL, LINE and PARAGRAPH SEPARATOR).
+    if any(ord(ch) < 32 and ch != "\t" or ch in "\x7f\x85\u2028\u2029" for ch in value):
         raise MailInputError(
             f"The {what} {_quoted(value)} contains a line break or control character; give it on one line."
         )
@@ -228,14 +249,38 @@ def build_message(
         raise MailInputError(f"The attachment {attachment} does not exist; check the path, or build "
                              "the pack first with `saypro-xl report`.")
     check_macro_free(attachment)
+    _check_size(attachment)
 
-    message = _addressed(to_addresses, cc_addresses, subject, sender)
+    message = _addressed(to_addresses, cc_addresses, subject, sender, PackMessage)
     message.set_content(body if body is not None else _default_body(attachment))
     maintype, subtype = XLSX_MIME
     message.add_attachment(
         attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
     )
+    message.attachment = attachment
     return message
+
+
+def _encoded_size(size: int) -> int:
+    """Bytes of `size` bytes in base64, in lines of 76 characters and CRLF, as a message carries them."""
+    return (size + 56) // 57 * 78
+
+
+def _check_size(attachment: Path, limit: int | None = None, server: str = "") -> None:
+    limit = limit or MAX_MESSAGE_BYTES
+    size = attachment.stat().st_size
+    encoded = _encoded_size(size)
+    if encoded + 64_000 > limit:  # the text and headers of the message need room too
+        whose = f"SMTP server {server} accepts" if server else "most mail servers accept"
+        raise MailInputError(
+            f"{attachment.name} is {_mb(size)} MB, {_mb(encoded)} MB once encoded for mail, more than the "
+            f"{_mb(limit)} MB {whose}; share it from a shared drive and mail the link instead."
+        )
+
+
+def _mb(count: int) -> str:
+    """Megabytes as mail providers count them (10^6 bytes), to one decimal when it matters: 25, 18.4."""
+    return f"{count / 1e6:,.1f}".removesuffix(".0")
 
 
 def build_text_message(
@@ -280,9 +325,10 @@ def _checked_subject(subject: str) -> str:
     return subject.strip()
 
 
-def _addressed(to: list[str], cc: list[str], subject: str, sender: str | None) -> EmailMessage:
+def _addressed(to: list[str], cc: list[str], subject: str, sender: str | None,
+               kind: type[EmailMessage] = EmailMessage) -> EmailMessage:
     """A new message with its checked headers: Subject, From (when given), To, Cc, Date, Message-ID."""
-    message = EmailMessage()
+    message = kind()
     message["Subject"] = subject
     if sender:
         message["From"] = sender
@@ -370,10 +416,40 @@ def send_smtp(
     without From gets the login (when it is an address) or user@this-host.
     Every failure becomes one MailError sentence naming the server.
     """
-    [problem] = send_smtp_all([message], host, port, starttls=starttls, user=user,
-                              password_env=password_env, timeout=timeout)
+    had_sender = message["From"] is not None
+    try:
+        [problem] = send_smtp_all([message], host, port, starttls=starttls, user=user,
+                                  password_env=password_env, timeout=timeout)
+    except _NotTried:
+        raise  # the command line is to change, not the message
+    except MailInputError:
+        raise  # a pack over the server's size: no mail app will send it either
+    except MailError as exc:
+        problem = str(exc)
     if problem:
-        raise MailError(problem)
+        raise MailError(_kept(message, problem, had_sender))
+
+
+def unsent_path(attachment: Path) -> Path:
+    """Where a message that could not be sent is left: beside its workbook, <stem>.unsent.eml."""
+    return attachment.with_name(f"{attachment.stem}.unsent.eml")
+
+
+def _kept(message: EmailMessage, problem: str, had_sender: bool) -> str:
+    """`problem`, and where the unsent message now waits, when it carries a workbook."""
+    attachment = getattr(message, "attachment", None)
+    if attachment is None:
+        return problem
+    if not had_sender:
+        del message["From"]  # filled in for the server; the mail app puts its own
+    message["X-Unsent"] = "1"  # Outlook opens it as a draft, ready to send
+    path = unsent_path(attachment)
+    try:
+        save_eml(message, path)
+    except OSError as exc:
+        return f"{problem[:-1]}; it could not be saved as {path.name} either ({exc.strerror or exc})."
+    return (f"{problem[:-1]}; the message is saved as {path.name} in {path.parent}: open it in your mail "
+            "app and send it from there.")
 
 
 def send_smtp_all(
@@ -391,18 +467,54 @@ def send_smtp_all(
     A message the server refuses does not stop the others: the answer has one entry per
     message, None when every recipient took it, else the sentence saying who refused it. A
     failure of the connection or the login raises MailError; with several messages it says
-    how many were sent before it.
+    how many were sent before it. No sentence carries the password, not even where a server
+    echoes the login it refused.
     """
+    secrets = _secret_forms(user, os.environ.get(password_env) if user else None)
+    try:
+        results = _send_smtp_all(messages, host, port, starttls=starttls, user=user,
+                                 password_env=password_env, timeout=timeout)
+    except MailError as exc:
+        raise type(exc)(_without_secrets(str(exc), secrets)) from None
+    return [_without_secrets(r, secrets) if r else r for r in results]
+
+
+def _secret_forms(user: str | None, password: str | None) -> list[str]:
+    """The password as text and as AUTH PLAIN and AUTH LOGIN send it (base64)."""
+    if not password:
+        return []
+    login = user or ""
+    forms = (password, f"\0{login}\0{password}", f"{login}\0{login}\0{password}")
+    secrets = [password] + [base64.b64encode(form.encode("utf-8")).decode("ascii") for form in forms]
+    return [secret for secret in secrets if len(secret) >= 4]  # a 1-letter "password" would blank every "a"
+
+
+def _without_secrets(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _send_smtp_all(
+    messages: Sequence[EmailMessage],
+    host: str,
+    port: int,
+    *,
+    starttls: bool,
+    user: str | None,
+    password_env: str,
+    timeout: float,
+) -> list[str | None]:
     where = f"{host}:{port}"
     password = None
     if user:
         password = os.environ.get(password_env)
         if not password:
-            raise MailError(
+            raise _NotTried(
                 f"SMTP user {user} needs a password: set the environment variable {password_env}."
             )
         if not starttls and not _is_loopback(host):
-            raise MailError(
+            raise _NotTried(
                 f"Refusing to send the password for {user} unencrypted to {where}; add --starttls."
             )
     for message in messages:
@@ -428,13 +540,17 @@ def send_smtp_all(
                         f"SMTP server {where} does not accept a login; drop --user for this server."
                     )
                 smtp.login(user, password)
+            limit = _server_limit(smtp)
             sending = True
             for message in messages:
+                attachment = getattr(message, "attachment", None)
+                if attachment is not None and limit:
+                    _check_size(attachment, limit, where)
                 problem = _send_one(smtp, message, where)
                 results.append(problem)
                 sent += problem is None
     except MailError:
-        raise
+        raise  # a MailInputError (a pack over the server's size) included
     except smtplib.SMTPAuthenticationError as exc:
         raise MailError(f"SMTP server {where} refused the login of {user} ({_server_text(exc)}).") from None
     except smtplib.SMTPResponseException as exc:
@@ -451,6 +567,15 @@ def send_smtp_all(
         raise MailError(f"Could not connect to SMTP server {where}: {_reason(exc)}"
                         f"{_how_many_sent(sent, messages, sending)}.") from None
     return results
+
+
+def _server_limit(smtp: smtplib.SMTP) -> int:
+    """The message size the server announced (SMTP SIZE), when smaller than MAX_MESSAGE_BYTES; else 0."""
+    try:
+        announced = int(smtp.esmtp_features.get("size", "0").split()[0] or 0)
+    except (ValueError, IndexError):
+        return 0
+    return announced if 0 < announced < MAX_MESSAGE_BYTES else 0
 
 
 def _send_one(smtp: smtplib.SMTP, message: EmailMessage, where: str) -> str | None:

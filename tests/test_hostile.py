@@ -396,6 +396,144 @@ def test_formula_like_text_is_text_in_every_report_and_the_template(corpus, tmp_
     assert all(any(p in t for t in template_texts) for p in FORMULA_LIKE)  # every field round-trips
 
 
+# ------------------------------------------------------------------ e-mail
+
+
+@pytest.fixture
+def pack(tmp_path) -> Path:
+    """A macro-free workbook named as the leadership pack is, with 150 KB that do not compress."""
+    path = tmp_path / "Leadership_Pack_2025-04-25.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="Dashboard"/></sheets></workbook>')
+        archive.writestr("xl/media/noise.bin", os.urandom(150_000))
+    return path
+
+
+@pytest.mark.parametrize("field", ["--subject", "--to", "--cc", "--from"])
+@pytest.mark.parametrize("breaker", ["\n", "\r", "\x85", "\u2028", "\u2029", "\x00"])
+def test_no_line_break_of_any_kind_reaches_a_header(pack, tmp_path, capsys, field, breaker):
+    value = f"lead@example.org{breaker}Bcc: everyone@evil.example"
+    args = {"--subject": "Pack", "--to": "ceo@example.org", "--cc": "coo@example.org", "--from": "me@example.org"}
+    args[field] = value
+    code = cli.main(["mail", str(pack), *[x for pair in args.items() for x in pair], "--eml", str(tmp_path / "m.eml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    sentence = one_sentence(err)
+    assert "contains a line break or control character; give it on one line." in sentence
+    assert breaker not in sentence  # shown escaped, so the sentence stays one line
+    assert not (tmp_path / "m.eml").exists()
+
+
+def test_a_send_that_fails_leaves_the_message_to_send_from_a_mail_app(pack, tmp_path, capsys):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    code = cli.main(["mail", str(pack), "--to", "ceo@example.org", "--smtp", f"127.0.0.1:{port}"])
+    assert code == 1
+    saved = tmp_path / "Leadership_Pack_2025-04-25.unsent.eml"
+    assert one_sentence(capsys.readouterr().err) == (
+        f"Could not connect to SMTP server 127.0.0.1:{port}: Connection refused; the message is saved as "
+        f"{saved.name} in {tmp_path}: open it in your mail app and send it from there.")
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(saved.read_bytes(), policy=email.policy.default)
+    assert message["To"] == "ceo@example.org" and message["X-Unsent"] == "1" and message["From"] is None
+    [attachment] = message.iter_attachments()
+    assert attachment.get_payload(decode=True) == pack.read_bytes()
+
+
+class EchoingAuthServer:
+    """An SMTP server that refuses every login and, carelessly, echoes what it was sent."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        def authenticate(server, session, envelope, mechanism, auth_data):
+            login, password = auth_data.login.decode(), auth_data.password.decode()
+            import base64
+
+            echo = base64.b64encode(f"\0{login}\0{password}".encode()).decode()
+            return AuthResult(success=False, handled=False,
+                              message=f"535 5.7.8 {mechanism} {echo} rejected: {login}/{password}")
+
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(object(), hostname="127.0.0.1", port=self.port, authenticator=authenticate,
+                                     auth_required=True, auth_require_tls=False)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_no_password_in_any_message_or_log(pack, capsys, caplog, monkeypatch):
+    import base64
+    import logging
+
+    password = "hunter2 correct horse"
+    monkeypatch.setenv("SAYPRO_SMTP_PASSWORD", password)
+    server = EchoingAuthServer()
+    server.controller.start()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            code = cli.main(["mail", str(pack), "--to", "ceo@example.org", "--smtp", f"127.0.0.1:{server.port}",
+                             "--user", "me@example.org"])
+    finally:
+        server.controller.stop()
+    out, err = capsys.readouterr()
+    assert code == 1
+    sentence = one_sentence(err)
+    assert sentence.startswith(f"SMTP server 127.0.0.1:{server.port} refused the login of me@example.org (535 ")
+    assert "rejected: me@example.org/***" in sentence  # the server said it; we do not repeat it
+    saved = pack.with_name("Leadership_Pack_2025-04-25.unsent.eml").read_bytes()
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))  # not the server's
+    everything = out + err + ours + saved.decode("utf-8", "replace")
+    for form in (password, base64.b64encode(f"\0me@example.org\0{password}".encode()).decode(),
+                 base64.b64encode(password.encode()).decode()):
+        assert form not in everything
+
+
+def test_the_attachment_size_limit_is_stated_and_kept(pack, tmp_path, capsys, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from saypro_xl import mail
+
+    monkeypatch.setattr(mail, "MAX_MESSAGE_BYTES", 200_000)  # as a 25 MB limit meets a 19 MB pack
+    assert cli.main(["mail", str(pack), "--to", "ceo@example.org", "--eml", str(tmp_path / "m.eml")]) == 2
+    assert one_sentence(capsys.readouterr().err) == (
+        "Leadership_Pack_2025-04-25.xlsx is 0.2 MB, 0.2 MB once encoded for mail, more than the 0.2 MB most mail "
+        "servers accept; share it from a shared drive and mail the link instead.")
+    monkeypatch.undo()
+
+    class Inbox:
+        received = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.received.append(envelope)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(Inbox(), hostname="127.0.0.1", port=port, data_size_limit=100_000)  # announces SIZE
+    server.start()
+    try:
+        code = cli.main(["mail", str(pack), "--to", "ceo@example.org", "--smtp", f"127.0.0.1:{port}"])
+    finally:
+        server.stop()
+    assert code == 2
+    assert one_sentence(capsys.readouterr().err) == (
+        f"Leadership_Pack_2025-04-25.xlsx is 0.2 MB, 0.2 MB once encoded for mail, more than the 0.1 MB SMTP server "
+        f"127.0.0.1:{port} accepts; share it from a shared drive and mail the link instead.")
+    assert Inbox.received == []
+
+
 # ------------------------------------------------------------------ the benchmark tracker still loads
 
 

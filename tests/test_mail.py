@@ -273,7 +273,9 @@ def test_another_variable_can_hold_the_password(auth_server, pack, monkeypatch):
 def test_a_wrong_password_is_one_sentence(auth_server, pack, monkeypatch):
     monkeypatch.setenv("SAYPRO_SMTP_PASSWORD", "guess")
     with pytest.raises(MailError, match=rf"^SMTP server 127.0.0.1:{auth_server.port} refused the login of "
-                                        r"me@saypro.example \(535 .*\)\.$"):
+                                        r"me@saypro.example \(535 [^)]*\); the message is saved as "
+                                        r"Leadership_Pack_2025-04-25\.unsent\.eml in .+: open it in your "
+                                        r"mail app and send it from there\.$"):
         send_smtp(build_message(pack, ["ceo@saypro.example"]), "127.0.0.1", auth_server.port,
                   user="me@saypro.example")
     assert auth_server.inbox.envelopes == []
@@ -348,7 +350,8 @@ def test_starttls_with_an_untrusted_certificate_is_one_sentence(self_signed, pac
     try:
         monkeypatch.delenv("SSL_CERT_FILE", raising=False)
         with pytest.raises(MailError, match=rf"^TLS with SMTP server 127.0.0.1:{server.port} failed: "
-                                            r"CERTIFICATE_VERIFY_FAILED\.$"):
+                                            r"CERTIFICATE_VERIFY_FAILED; the message is saved as "
+                                            r"Leadership_Pack_2025-04-25\.unsent\.eml in "):
             send_smtp(build_message(pack, ["ceo@saypro.example"]), "127.0.0.1", server.port, starttls=True)
     finally:
         server.controller.stop()
@@ -358,7 +361,9 @@ def test_starttls_with_an_untrusted_certificate_is_one_sentence(self_signed, pac
 def test_no_server_listening_is_one_sentence(pack):
     port = free_port()
     with pytest.raises(MailError, match=rf"^Could not connect to SMTP server 127.0.0.1:{port}: "
-                                        r"Connection refused\.$"):
+                                        r"Connection refused; the message is saved as "
+                                        r"Leadership_Pack_2025-04-25\.unsent\.eml in .+: open it in your "
+                                        r"mail app and send it from there\.$"):
         send_smtp(build_message(pack, ["ceo@saypro.example"]), "127.0.0.1", port, timeout=5)
 
 
