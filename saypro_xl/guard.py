@@ -473,7 +473,8 @@ def sheet_extent(chunks: Iterable[bytes]) -> _Extent:
 # calamine reads these error values (as empty text; read.py puts the codes back from the XML).
 # Any other — Excel 365's #SPILL!, #CALC!, #FIELD!... — makes it refuse the whole sheet.
 CALAMINE_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
-_ERROR_VALUE = re.compile(rb'(\bt\s*=\s*["\']e["\'][^>]*>\s*(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?'
+_ERROR_VALUE = re.compile(rb'(\bt\s*=\s*["\']e["\'][^>]*>\s*'  # an error cell, then perhaps its formula
+                          rb"(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>)\s*)?"
                           rb"<((?:[\w.-]+:)?)v>)([^<]*)(</\2v>)")
 
 

@@ -489,7 +489,8 @@ def _excel_365_errors() -> dict:
 CELL_BOMB = b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>'
 IMPLICIT_BOMB = b'<row r="1048576">' + b'<c t="n"><v>1</v></c>' * 16384 + b"</row>"
 DAMAGED = r"is damaged.*; open it in Excel, save a fresh copy and try again\.$"
-SENDER = r"it is not a workbook as Excel saves one, so ask its sender for a copy saved from Excel \(File > Save As > Excel Workbook\)\.$"
+SENDER = (r"it is not a workbook as Excel saves one, so ask its sender for a copy saved from Excel "
+          r"\(File > Save As > Excel Workbook\)\.$")
 
 
 # (builder writing the file into a folder, what must become of it), in a stable order.
@@ -498,7 +499,8 @@ CORPUS: tuple[tuple[Callable[[Path], Path], Hostile], ...] = (
      Hostile("encrypted.xlsx", "an Excel workbook encrypted with a password",
              refused=r"^encrypted\.xlsx is password-protected; remove the password")),
     (lambda folder: _write(folder / "old.xls", _old_xls_bytes()),
-     Hostile("old.xls", "an old binary .xls workbook", refused=r"^old\.xls is an old \.xls workbook; save it as \.xlsx")),
+     Hostile("old.xls", "an old binary .xls workbook",
+             refused=r"^old\.xls is an old \.xls workbook; save it as \.xlsx")),
     (lambda folder: _write(folder / "old-renamed.xlsx", _old_xls_bytes()),
      Hostile("old-renamed.xlsx", "an .xls renamed .xlsx",
              refused=r"^old-renamed\.xlsx is an old \.xls workbook; save it as \.xlsx")),
@@ -582,7 +584,8 @@ CORPUS: tuple[tuple[Callable[[Path], Path], Hostile], ...] = (
     (lambda folder: _totals_row(folder),
      Hostile("totals-row.xlsx", "a totals row at the foot of the Actuals table (Table Design > Total Row)")),
     (lambda folder: _good(folder, "متتبع-الأداء.xlsx", **_non_latin()),
-     Hostile("متتبع-الأداء.xlsx", "Arabic, Hebrew, Cyrillic, Chinese and Japanese names; an Arabic file name")),
+     Hostile("متتبع-الأداء.xlsx",
+             "Arabic, Hebrew, Cyrillic, Chinese and Japanese names; an Arabic file name")),
 )
 ENTRIES = tuple(entry for _, entry in CORPUS)
 BY_NAME = {entry.name: entry for entry in ENTRIES}

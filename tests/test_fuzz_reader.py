@@ -81,7 +81,8 @@ def plausible(column) -> st.SearchStrategy:
     if column.kind == "choice":
         return st.sampled_from(list(column.choices))
     if column.kind in ("number", "int"):
-        return st.one_of(st.integers(-100, 200), st.floats(-1e6, 1e6), st.sampled_from(["12", "1 234", "15% increase"]))
+        return st.one_of(st.integers(-100, 200), st.floats(-1e6, 1e6),
+                         st.sampled_from(["12", "1 234", "15% increase"]))
     if column.kind == "percent":
         return st.one_of(st.floats(0, 1), st.integers(0, 100), st.sampled_from(["50 %", "50%"]))
     if column.kind == "date":
