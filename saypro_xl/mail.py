@@ -631,9 +631,17 @@ def save_eml(message: EmailMessage, path: Path) -> Path:
 
 def reminder_message(plan: Plan, reminder: Reminder, sender: str | None = None) -> EmailMessage:
     """One reminder as a message to its person: plain text and an HTML table, no attachment."""
-    return build_text_message(reminder.address, reminders.subject(plan, reminder),
+    return build_text_message(reminder.address, _header_text(reminders.subject(plan, reminder)),
                               reminders.text_body(plan, reminder), reminders.html_body(plan, reminder),
                               sender=sender)
+
+
+def _header_text(text: str) -> str:
+    """Tracker text (the Organisation in a reminder's subject) made fit for a header: control
+    characters, line breaks and bidi overrides become spaces. A subject typed on the command line
+    is refused instead (_refuse_line_breaks): its author can retype it; a tracker's cell may come
+    from anywhere, and must not stop every reminder."""
+    return " ".join(re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", " ", text).split())
 
 
 def reminder_file_name(plan: Plan, reminder: Reminder) -> str:

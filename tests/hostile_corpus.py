@@ -205,6 +205,13 @@ def _plain_text_tracker(path: Path, rows: dict[str, object]) -> Path:
             for c, header in enumerate(headers):
                 if header in row and row[header] is not None:
                     _write_cell(ws, r, c, row[header], dates)
+    if rows.get("people"):
+        ws = book.add_worksheet(contract.PEOPLE_SHEET)
+        headers = [c.header for c in contract.PEOPLE]
+        ws.write_row(0, 0, headers)
+        for r, person in enumerate(rows["people"], start=1):
+            for c, header in enumerate(headers):
+                _write_cell(ws, r, c, person.get(header), dates)
     book.close()
     return path
 
@@ -243,6 +250,12 @@ def payload_rows() -> dict[str, object]:
                        "Expected Outcome": next(text)})
     for update in rows["updates"]:
         update.update({"Reporter": next(text), "Note": next(text)})
+    # Reminders reach everyone: each owner, the head of each department, and leadership.
+    rows["people"] = [{"Name": owner, "Role": "Owner", "Department": departments[kpi], "Email": f"owner{i}@example.org"}
+                      for i, (kpi, owner) in enumerate(owners.items())]
+    rows["people"] += [{"Name": f"Head {i} {next(text)}", "Role": "Department Head", "Department": department,
+                        "Email": f"head{i}@example.org"} for i, department in enumerate(departments.values())]
+    rows["people"].append({"Name": next(text), "Role": "Leadership", "Email": "ceo@example.org"})
     return rows
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -532,6 +533,188 @@ def test_the_attachment_size_limit_is_stated_and_kept(pack, tmp_path, capsys, mo
         f"Leadership_Pack_2025-04-25.xlsx is 0.2 MB, 0.2 MB once encoded for mail, more than the 0.1 MB SMTP server "
         f"127.0.0.1:{port} accepts; share it from a shared drive and mail the link instead.")
     assert Inbox.received == []
+
+
+# ------------------------------------------------------------------ every output, not only workbooks
+
+
+class _Tags:
+    """Every tag and attribute of an HTML document, as a browser's parser would see them."""
+
+    def __init__(self, text: str):
+        from html.parser import HTMLParser
+
+        found = self.found = []
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                found.append((tag, dict(attrs)))
+
+        Parser().feed(text)
+
+    def inert(self) -> list:
+        """Tags or attributes that would run, load or link something."""
+        return [(t, a) for t, a in self.found
+                if t in ("script", "img", "svg", "iframe", "object", "embed", "link", "base", "form")
+                or t == "meta" and "http-equiv" in a
+                or any(name.startswith("on") for name in a)
+                or any(a.get(name, "").strip().lower().startswith(("javascript:", "data:", "http"))
+                       for name in ("href", "src", "action"))]
+
+
+def _reminders(corpus, folder, tracker="formula-like-text.xlsx"):
+    import email
+    import email.policy
+
+    assert cli.main(["remind", str(corpus / tracker), "--eml-dir", str(folder)]) == 0
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in sorted(folder.iterdir())]
+
+
+def test_reminder_emails_carry_tracker_text_as_text(corpus, tmp_path, capsys):
+    messages = _reminders(corpus, tmp_path / "eml")
+    capsys.readouterr()
+    assert [m["To"] for m in messages] == ["ceo@example.org", "owner1@example.org"]
+    shown = set()
+    for message in messages:
+        assert message["Bcc"] is None and message["Cc"] is None
+        assert "\n" not in str(message["Subject"]) and "\r" not in str(message["Subject"])
+        text = message.get_body(("plain",)).get_content()
+        page = message.get_body(("html",)).get_content()
+        assert _Tags(page).inert() == []
+        for payload in FORMULA_LIKE:
+            if payload in text:
+                shown.add(payload)
+                if "<" in payload:
+                    assert payload not in page  # never raw in the HTML part...
+                    assert html_escape(payload) in page  # ...but there, as the characters typed
+    assert {"<img src=x onerror=alert(1)>", "=cmd|' /C calc'!A0"} <= shown
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def test_an_organisation_with_control_characters_does_not_stop_the_reminders(tmp_path, capsys):
+    from hostile_corpus import CONTROL_TEXT, _plain_text_tracker, payload_rows
+
+    rows = payload_rows()
+    rows["settings"]["Organisation"] = CONTROL_TEXT
+    tracker = _plain_text_tracker(tmp_path / "T.xlsx", rows)
+    messages = _reminders(tmp_path, tmp_path / "eml", tracker.name)
+    capsys.readouterr()
+    subject = str(messages[0]["Subject"])
+    assert subject.startswith("bell escape [31m red [0m nul-ish tab end desrever zero\u200bwidth reminder – ")
+    assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F or 0x202A <= ord(ch) <= 0x202E for ch in subject)
+
+
+class _TracingConnection(sqlite3.Connection):
+    """An SQLite connection that keeps the text of every statement it is given."""
+
+    statements: list[str] = []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return super().execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        self.statements.append(sql)
+        return super().executemany(sql, *args)
+
+
+def test_the_history_store_takes_tracker_text_only_as_parameters(corpus, tmp_path, monkeypatch):
+    from saypro_xl import history
+    from saypro_xl.rules import score
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_TracingConnection))
+    name = "Robert'); DROP TABLE snapshots;--"
+    card = score(load_tracker(corpus / "formula-like-text.xlsx"))
+    store = tmp_path / "h.sqlite"
+    history.record(store, card, name, "sha256:x")
+    history.record(store, card, name, "sha256:x")  # a rerun replaces the snapshot
+    assert history.trackers(store) == [name]
+    [snapshot] = history.series(store, name)
+    assert set(snapshot.departments) == {k.objective.department for k in card.kpis}  # payloads, as typed
+    assert history.scorecard(store, name, card.as_of) is not None
+    assert _TracingConnection.statements
+    for sql in _TracingConnection.statements:
+        for typed in (name, "DROP TABLE", "cmd|", "onerror", *FORMULA_LIKE):
+            assert typed not in sql
+
+
+def test_a_history_option_pointing_at_the_tracker_leaves_it_whole(corpus, tmp_path, capsys):
+    tracker = tmp_path / "Tracker.xlsx"
+    tracker.write_bytes((corpus / "dates-as-text.xlsx").read_bytes())
+    before = tracker.read_bytes()
+    code = cli.main(["report", str(tracker), "-o", str(tmp_path / "out"), "--history", str(tracker)])
+    assert code == 2
+    assert one_sentence(capsys.readouterr().err) == (
+        f"Tracker.xlsx in {tmp_path} is not a saypro-xl history file (not an SQLite database) and was left as it "
+        "is; move it away, or give another file with --history PATH (or Settings' History File), or add "
+        "--no-history.")
+    assert tracker.read_bytes() == before
+    assert not (tmp_path / "out").exists()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (bash scripts/test installs it as root)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright for Python is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        yield launched
+        launched.close()
+
+
+def _open(browser, url: str | None = None, content: str | None = None):
+    """A page, and what it tried: dialogs (alert...), script errors, requests beyond itself."""
+    page = browser.new_page()
+    tried = {"dialogs": [], "errors": [], "requests": []}
+    page.on("dialog", lambda dialog: (tried["dialogs"].append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: tried["errors"].append(str(error)))
+    page.route("**/*", lambda route: route.continue_() if url and route.request.url == url.split("#")[0]
+               else (tried["requests"].append(route.request.url), route.abort()))
+    if url:
+        page.goto(url)
+    else:
+        page.set_content(content)
+    page.wait_for_load_state("load")
+    return page, tried
+
+
+@pytest.mark.browser
+def test_tracker_text_in_the_dashboard_and_the_reminders_runs_nothing_in_a_browser(browser, corpus, tmp_path,
+                                                                                     capsys):
+    from urllib.parse import quote
+
+    assert cli.main(["dashboard", str(corpus / "formula-like-text.xlsx"), "-o", str(tmp_path / "site")]) == 0
+    url = (tmp_path / "site" / "index.html").as_uri()
+    crafted = "#department=" + quote("<img src=x onerror=alert(1)>") + "&tracker=" + quote("javascript:alert(2)")
+    for where in (url, url + crafted):  # the page as written, and a link someone crafted to it
+        page, tried = _open(browser, where)
+        assert tried == {"dialogs": [], "errors": [], "requests": []}, where
+        assert page.locator("img, iframe, object, embed").count() == 0
+        assert page.locator('[href^="javascript:" i], [src^="javascript:" i]').count() == 0
+        for typed in ("<img src=x onerror=alert(1)>", "{{7*7}} ${7*7}", "=cmd|' /C calc'!A0"):
+            assert page.get_by_text(typed, exact=False).count() > 0, typed  # shown, as typed
+        page.close()
+    for message in _reminders(corpus, tmp_path / "eml"):
+        page, tried = _open(browser, content=message.get_body(("html",)).get_content())
+        assert tried == {"dialogs": [], "errors": [], "requests": []}
+        assert page.locator("img, script, iframe").count() == 0
+        assert page.get_by_text("onerror=alert(1)", exact=False).count() > 0
+        page.close()
+    capsys.readouterr()
 
 
 # ------------------------------------------------------------------ the benchmark tracker still loads
