@@ -635,9 +635,17 @@ class _Row:
 
     # -- kinds
     def text(self, header: str, required: bool = False) -> str:
+        value = self.raw(header)
+        # Most cells: text with nothing to strip that cannot be an error code (those start with #).
+        if type(value) is str and value and value[0] != "#" and not value[0].isspace() \
+                and not value[-1].isspace():
+            return value
         return _as_text(self._present(header, required))
 
     def number(self, header: str, required: bool = False) -> float | None:
+        value = self.raw(header)
+        if type(value) is float and math.isfinite(value):  # most cells: a number cell
+            return value
         value = self._present(header, required)
         if value is None:
             return None
@@ -660,6 +668,9 @@ class _Row:
         return None
 
     def date(self, header: str, required: bool = False) -> dt.date | None:
+        value = self.raw(header)
+        if type(value) is dt.date:  # most cells: a date cell
+            return value
         value = self._present(header, required)
         if value is None:
             return None
