@@ -108,13 +108,18 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
 
 
+# Control characters typed in a tracker (an ANSI escape, a carriage return) must not drive the
+# reader's terminal: each is shown as its visible Unicode "control picture" (ESC → ␛).
+_CONTROLS = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
+
+
 def _split(cell: object) -> tuple[str, str | None]:
     """A table cell is its text, or (text, rich style) to colour it in a terminal."""
     if isinstance(cell, tuple):
         text, style = cell
     else:
         text, style = cell, None
-    return ("" if text is None else str(text)), style
+    return ("" if text is None else str(text).translate(_CONTROLS)), style
 
 
 def use_colour(stream) -> bool:

@@ -594,3 +594,14 @@ def test_readme_exit_codes_are_the_cli_codes():
     assert {cli.EXIT_OK, cli.EXIT_FINDINGS, cli.EXIT_UNUSABLE, cli.EXIT_BROKEN_PIPE} == {0, 1, 2, 141}
     epilog = cli.build_parser().epilog
     assert all(f"{code} " in epilog for code in codes)
+
+
+def test_control_characters_typed_in_the_tracker_never_reach_the_terminal():
+    # An xlsx cell can carry an escape as _x001B_, which readers turn back into the character:
+    # the table shows each control character as its visible picture instead.
+    import io
+
+    out = io.StringIO()
+    cli.print_table(["KPI", "Department"], [["K1", "Sales\x1b[2J\rX"]], stream=out)
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()
+    assert "Sales␛[2J␍X" in out.getvalue()
