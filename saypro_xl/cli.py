@@ -321,7 +321,7 @@ def cmd_status(args) -> int:
                     "fishbone_themes": [theme_json(t) for t in theme_shares(card.kpis, card.tracker.causes,
                                                                             by="fishbone")]})
     else:
-        print(f"{tracker.settings.organisation or args.tracker.name} — status on {card.as_of:%Y-%m-%d}\n")
+        print(f"{_split(tracker.settings.organisation or args.tracker.name)[0]} — status on {card.as_of:%Y-%m-%d}\n")
         print_table(["KPI", "Department", "Target", "Latest", "Gap", "Gap %", "Progress", "Status", "Trend",
                      "Pace"],
                     [[k.kpi_id, k.objective.department, _num(k.target), _num(k.latest_actual),
@@ -540,7 +540,7 @@ def cmd_remind(args) -> int:
                        EXIT_UNUSABLE)
     plan = plan_reminders(score(tracker, args.as_of))
     try:
-        return _deliver_reminders(args, plan, server, tracker.settings.organisation or args.tracker.name)
+        return _deliver_reminders(args, plan, server, _split(tracker.settings.organisation or args.tracker.name)[0])
     finally:  # after what was done, so the last lines on screen say what reached no one
         for sentence in plan.unreached:
             print(f"Note: {sentence}", file=sys.stderr)
