@@ -6,7 +6,9 @@
 - medium: 10 departments × 20 KPIs × 26 weekly periods (5,200 actuals), 300 causes, 400 actions,
   800 updates;
 - large: 100 departments × 50 KPIs × 52 weekly periods (260,000 actuals), 15,000 causes,
-  20,000 actions, 40,000 updates.
+  20,000 actions, 40,000 updates;
+- 40x25x52: 40 departments × 25 KPIs × 52 weeks (52,000 actuals), 4,000 actions, 8,000 updates:
+  the size the native formulas are timed on in LibreOffice (benchmarks/lo_edit.py).
 
 The same size and seed give the same tracker, written by the project's own template
 (saypro_xl.template.write_tracker: the native formulas and tables a real tracker has), so
@@ -46,6 +48,8 @@ class Size:
 SIZES = {
     "medium": Size(10, 20, 26, causes=300, actions=400, updates=800),
     "large": Size(100, 50, 52, causes=15_000, actions=20_000, updates=40_000),
+    # The size issue 12 sets the native formulas' target on (LibreOffice after one edit <= 5 s).
+    "40x25x52": Size(40, 25, 52, causes=1_500, actions=4_000, updates=8_000),
 }
 SIZE_NAMES = ("small", *SIZES)
 
