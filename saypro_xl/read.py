@@ -32,7 +32,6 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import io
 import math
 import re
@@ -874,16 +873,7 @@ def load_tracker(path: str | Path, isolated: bool = True) -> Tracker:
     The file is checked by saypro_xl.guard before any parser touches it and, `isolated`, parsed
     in a child process, so no file can take the caller down (see FileRowSource).
     """
-    # Hundreds of thousands of rows and records arrive at once and none is in a reference cycle:
-    # the cyclic collector would only walk them again and again (a sixth of the time on a big
-    # tracker). It is paused for the read and restored as it was.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return read_tracker(FileRowSource(path, isolated=isolated))
-    finally:
-        if enabled:
-            gc.enable()
+    return read_tracker(FileRowSource(path, isolated=isolated))
 
 
 def _open_sheet(source: RowSource, name: str, columns: tuple[Column, ...], issues: _Issues):
