@@ -10,13 +10,16 @@ On one generated tracker (benchmarks/generate.py; large by default) and in one r
            can avoid with these two libraries;
 - project  `saypro-xl report TRACKER` writing all four reports;
 - naive    what a user would otherwise script: openpyxl (read-only) reading every sheet into
-           pandas, and pandas `to_excel` writing the same values, sheet by sheet;
-- batch    `saypro-xl batch` over N medium trackers (40; 4 samples at --size small) with -j 1, then -j 2;
+           pandas, and pandas `to_excel` writing the same values, sheet by sheet, with pandas'
+           openpyxl writer (judged) and its xlsxwriter one (shown);
+- batch    `saypro-xl batch` over N medium trackers (40; copies of the sample at --size small)
+           with -j 1, then -j 2, and both again with --no-dashboard;
 - UDFs     the Python side of SAYPRO_STATUS per call, and of SAYPRO_STATUS_TABLE over 5,000 KPIs
            (each with its last three actuals, as Excel hands the ranges over: header row first).
 
 Each of floor, project, naive and batch runs in a process of its own, timed from its start
-(interpreter and imports included) to its end, its peak memory the process's peak resident set.
+(interpreter and imports included) to its end, its peak memory the process's peak resident set
+(VmHWM, benchmarks/peak.py; for batch, the main process's).
 The floor and naive processes first load the cells to write from a pickle; that load is timed
 by the process itself and taken off. Targets (issue 12) are judged on the large tracker only:
 
