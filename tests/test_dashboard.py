@@ -412,6 +412,7 @@ def test_action_item_filter(visit):
     expect(page.get_by_role("heading", name=re.compile("MKT-01"))).to_be_visible()  # its chart
     expect(page.get_by_role("heading", name=re.compile("SAL-01"))).to_be_hidden()
     expect(page.get_by_role("status")).to_have_text(re.compile(r"^Showing 1 of \d+ KPIs and 1 of \d+ actions\."))
+    assert page.get_by_label("Action item").input_value() != ""  # the filter is set, not reset
 
 
 @pytest.mark.browser
@@ -493,6 +494,7 @@ def test_readable_with_scripts_off(visit):
     expect(kpi_row(page, "SAL-01")).to_be_visible()
     expect(action_row(page, "CA-04")).to_be_visible()
     expect(page.locator(".tile").filter(has_text="KPIs off track")).to_be_visible()
+    assert "<script" not in page.locator("main").inner_html()  # the server-rendered tables hold no script
 
 
 @pytest.mark.browser

@@ -126,9 +126,7 @@ def test_openxml_audit_finds_no_error(written, validator, label):
         errors = audit_errors(validator, path)
         if errors:
             failures.append(f"{path.name}: {len(errors)} error(s)\n" + "\n".join(f"  {line}" for line in errors))
-    if failures:
-        report = "\n".join(failures)
-        pytest.fail(f"openxml-audit found errors in what `{label}` wrote:\n{report}", pytrace=False)
+    assert failures == [], f"openxml-audit found errors in what `{label}` wrote:\n" + "\n".join(failures)
 
 
 def test_every_command_wrote_what_is_audited(root, written):
