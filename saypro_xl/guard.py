@@ -319,7 +319,7 @@ def _sheet_parts(package: Package) -> dict[str, str]:
     for tag in _REL_TAG.finditer(rels):
         attrs = _attrs(tag.group(0))
         target = attrs.get("Target", "")
-        targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else _joined("xl", target)
+        targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else resolved_target("xl", target)
     parts = {}
     for tag in _SHEET_TAG.finditer(workbook):
         attrs = _attrs(tag.group(0))
@@ -328,7 +328,8 @@ def _sheet_parts(package: Package) -> dict[str, str]:
     return parts
 
 
-def _joined(folder: str, target: str) -> str:
+def resolved_target(folder: str, target: str) -> str:
+    """A relationship target relative to `folder`, as a path inside the zip (shared with read.py)."""
     parts = folder.split("/")
     for piece in target.split("/"):
         if piece == "..":

@@ -364,7 +364,7 @@ def _scan_totals_rows(data: bytes) -> dict[str, list[tuple[int, int, int]]]:
                     if not attrs.get(b"Type", b"").endswith(b"/table"):
                         continue
                     target = attrs.get(b"Target", b"").decode("utf-8", "replace")
-                    table = target.lstrip("/") if target.startswith("/") else _resolved(folder, target)
+                    table = target.lstrip("/") if target.startswith("/") else guard.resolved_target(folder, target)
                     if table not in members:
                         continue
                     xml = archive.read(table)[:4096]  # the attributes sit in the opening tag
@@ -379,17 +379,6 @@ def _scan_totals_rows(data: bytes) -> dict[str, list[tuple[int, int, int]]]:
     except (zipfile.BadZipFile, KeyError, ValueError, zlib.error, EOFError):
         return {}
     return found
-
-
-def _resolved(folder: str, target: str) -> str:
-    """A relationship target relative to `folder`, as a path inside the zip."""
-    parts = folder.split("/")
-    for piece in target.split("/"):
-        if piece == "..":
-            parts = parts[:-1]
-        elif piece not in ("", "."):
-            parts.append(piece)
-    return "/".join(parts)
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
