@@ -108,7 +108,8 @@ def tracker_names(cards: Sequence[Scorecard]) -> list[str]:
 
 def kpi_row(card: Scorecard, tracker: str, kpi: KpiScore) -> dict:
     o = kpi.objective
-    ordered = rules.actuals_in_order(a for a in card.tracker.actuals if a.kpi_id == o.kpi_id)
+    # The card's index groups actuals and causes by KPI once; a scan of the tracker per KPI is quadratic.
+    ordered = rules.actuals_in_order(facts.actuals_of(card, o.kpi_id))
     start = rules.path_start(o, ordered)
     path = None
     if start and kpi.target is not None and o.target_date and start[1] < o.target_date:
@@ -117,7 +118,7 @@ def kpi_row(card: Scorecard, tracker: str, kpi: KpiScore) -> dict:
     limits = ({"mean": kpi.limits.mean, "lower": kpi.limits.lower, "upper": kpi.limits.upper}
               if kpi.limits else None)
     causes = [{"id": c.cause_id, "text": c.description, "category": _text(c.category),
-               "confirmed": c.confirmed} for c in card.tracker.causes if c.kpi_id == o.kpi_id]
+               "confirmed": c.confirmed} for c in facts.causes_of(card, [o.kpi_id])]
     status = kpi.status.value
     return {
         "key": f"{tracker}::{o.kpi_id}",
