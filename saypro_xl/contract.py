@@ -34,6 +34,13 @@ class Column:
     # Added after trackers were in use: a sheet without this header still reads
     # cleanly (no warning), the column counts as blank.
     optional: bool = False
+    # A formula's working column (computed, never read): the template hides it.
+    hidden: bool = False
+
+
+def _helper(header: str) -> Column:
+    """A hidden computed column that lets the native formulas do a look-up once per row."""
+    return Column(header, "int", computed=True, width=12, optional=True, hidden=True)
 
 
 def _choice(header: str, enum, required: bool = False, width: float = 16) -> Column:
@@ -95,6 +102,8 @@ OBJECTIVES = (
     Column("Status", computed=True),
     Column("Trend", computed=True, width=12),
     Column("Pace", computed=True, width=10),
+    _helper("Newest Actual Row"),
+    _helper("Actual Row"),
 )
 
 ACTUALS = (
@@ -103,6 +112,7 @@ ACTUALS = (
     Column("Actual", "number", required=True),
     Column("Source", width=18),
     Column("Comment", width=40),
+    _helper("Sort Key"),
 )
 
 CAUSES = (
@@ -143,6 +153,8 @@ ACTIONS = (
     Column("Expected Outcome", width=30),
     Column("Last Update", "date", width=12),
     Column("Health", computed=True, width=12),
+    _helper("Newest Update Row"),
+    _helper("Update Row"),
 )
 
 UPDATES = (
@@ -152,6 +164,7 @@ UPDATES = (
     _choice("Status", ActionStatus, width=13),
     Column("% Complete", "percent", width=11),
     Column("Note", width=50),
+    _helper("Sort Key"),
 )
 
 # Optional: a tracker without this sheet reads cleanly and the reports use our default words.

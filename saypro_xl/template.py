@@ -74,6 +74,10 @@ DEPARTMENT_SLOTS = 20  # rows of the Lists department column and the Dashboard t
 
 # Names the formulas use; Settings cells move if the settings list changes.
 AS_OF_NAME = "AsOfDate"
+# The typed As Of, or the last day a spreadsheet knows when it is blank. Unlike AsOfDate it
+# holds no TODAY(), so formulas that use it are not volatile (see _sort_key).
+AS_OF_LIMIT_NAME = "AsOfLimit"
+LAST_SERIAL = 2958465  # 9999-12-31
 TOLERANCE_NAME = "DefaultTolerance"
 SETTINGS_TABLE = "tblSettings"
 
@@ -154,18 +158,40 @@ def _this(table: str, header: str) -> str:
     return f"{table}[[#This Row],[{header}]]"
 
 
-def _newest_row(table: str, id_header: str, date_header: str, value_header: str, key: str) -> str:
-    """Sheet row of the newest record of `key` by date; on a date tie the lowest row; 0 if none.
+def _sort_key(date: str, valid: str) -> str:
+    """A record's (day, row) as one number, 0 when it cannot count: the Sort Key helper column.
 
-    One pass: MAX over (whole days × 2^21 + row) picks the latest date, then the
-    bottom-most row of that date, exactly as rules.actuals_in_order / newest_update do.
+    Computed once per input row. It applies a typed As Of (AsOfLimit) but not today's date:
+    TODAY() makes every formula that mentions it volatile, recalculated at every edit, and a
+    scan of a whole table on every keystroke is what froze large trackers.
+    """
+    return f"=IF({valid},IF(INT({date})<={AS_OF_LIMIT_NAME},INT({date})*{ROW_KEY}+ROW(),0),0)"
+
+
+def _newest_overall(table: str, id_header: str, key: str) -> str:
+    """Sheet row of the newest record of `key` up to a typed As Of (0 if none): MAX over Sort Key.
+
+    The largest Sort Key is the latest date and, on a tie, the bottom-most row, exactly as
+    rules.actuals_in_order / newest_update order records.
+    """
+    return f"MOD(SUMPRODUCT(MAX(({table}[{id_header}]={key})*{table}[Sort Key])),{ROW_KEY})"
+
+
+def _newest_as_of(table: str, id_header: str, date_header: str, value_header: str, key: str,
+                  newest: str, date_column: str) -> str:
+    """Sheet row of the newest record of `key` dated on or before As Of; 0 if none.
+
+    `newest` is the record's newest row up to a typed As Of (a helper cell, not volatile). As Of
+    is a cut-off (rules.score_kpi / score_action): when that row is on or before As Of it is the
+    answer, in constant time. Only with As Of blank (today) and a record dated after today does
+    the formula scan the table again with the cut-off applied.
     """
     ids, dates, values = f"{table}[{id_header}]", f"{table}[{date_header}]", f"{table}[{value_header}]"
-    # As Of is a cut-off: records dated after it do not count (rules.score_kpi / score_action).
     match = f"({ids}={key})*ISNUMBER({dates})*(INT({dates})<={AS_OF_NAME})"
     if value_header != date_header:
         match += f"*ISNUMBER({values})"
-    return f"MOD(SUMPRODUCT(MAX({match}*(INT({dates})*{ROW_KEY}+ROW({dates})))),{ROW_KEY})"
+    scan = f"MOD(SUMPRODUCT(MAX({match}*(INT({dates})*{ROW_KEY}+ROW({dates})))),{ROW_KEY})"
+    return f"IF({newest}=0,0,IF(INT(INDEX({date_column},{newest}))<={AS_OF_NAME},{newest},{scan}))"
 
 
 def _points(expr: str, upper: str) -> str:
@@ -180,7 +206,7 @@ def objective_formulas() -> dict[str, str]:
     baseline, target_type, value = _this(t, "Baseline"), _this(t, "Target Type"), _this(t, "Target Value")
     target, latest, gap = _this(t, "Target"), _this(t, "Latest Actual"), _this(t, "Gap")
     tolerance = _this(t, "Tolerance %")
-    newest = _newest_row("tblActuals", "KPI ID", "Period End", "Actual", kpi)
+    newest = _this(t, "Actual Row")  # looked up once per KPI
     tolerance_points = f"IF(ISNUMBER({tolerance}),{_points(tolerance, '<')},{TOLERANCE_NAME})"
     return {
         "Target": (
@@ -207,6 +233,9 @@ def objective_formulas() -> dict[str, str]:
             f'IF({target}=0,"{KpiStatus.OFF_TRACK}",'
             f'IF(-{gap}/ABS({target})<={tolerance_points}/100,"{KpiStatus.AT_RISK}","{KpiStatus.OFF_TRACK}")))))'
         ),
+        "Newest Actual Row": f"={_newest_overall('tblActuals', 'KPI ID', kpi)}",
+        "Actual Row": "=" + _newest_as_of("tblActuals", "KPI ID", "Period End", "Actual", kpi,
+                                          _this(t, "Newest Actual Row"), "Actuals!$B:$B"),
     }
 
 
@@ -216,7 +245,7 @@ def action_formulas() -> dict[str, str]:
     action_id, start, weeks = _this(t, "Action ID"), _this(t, "Start Date"), _this(t, "Timeline (weeks)")
     due, own_status, own_pct = _this(t, "Due Date"), _this(t, "Status"), _this(t, "% Complete")
     escalate = _this(t, "Escalate")
-    newest = _newest_row("tblUpdates", "Action ID", "Date", "Date", action_id)
+    newest = _this(t, "Update Row")  # looked up once per action, read nine times below
     row_status = f'IF({own_status}="","{ActionStatus.NOT_STARTED}",{own_status})'
     update_status = "INDEX(Updates!$D:$D,{n})".format(n=newest)
     status = f'IF({newest}=0,{row_status},IF({update_status}="",{row_status},{update_status}))'
@@ -252,12 +281,29 @@ def action_formulas() -> dict[str, str]:
     return {
         "Due Date": f'=IF(AND(ISNUMBER({start}),ISNUMBER({weeks})),{start}+{rounded_days},"")',
         "Health": health,
+        "Newest Update Row": f"={_newest_overall('tblUpdates', 'Action ID', action_id)}",
+        "Update Row": "=" + _newest_as_of("tblUpdates", "Action ID", "Date", "Date", action_id,
+                                          _this(t, "Newest Update Row"), "Updates!$A:$A"),
     }
+
+
+def actual_formulas() -> dict[str, str]:
+    t = c.TABLE_NAMES[c.ACTUALS_SHEET]
+    date = _this(t, "Period End")
+    return {"Sort Key": _sort_key(date, f"AND(ISNUMBER({date}),ISNUMBER({_this(t, 'Actual')}))"),
+}
+
+
+def update_formulas() -> dict[str, str]:
+    date = _this(c.TABLE_NAMES[c.UPDATES_SHEET], "Date")
+    return {"Sort Key": _sort_key(date, f"ISNUMBER({date})")}
 
 
 FORMULAS: dict[str, Callable[[], dict[str, str]]] = {
     c.OBJECTIVES_SHEET: objective_formulas,
     c.ACTIONS_SHEET: action_formulas,
+    c.ACTUALS_SHEET: actual_formulas,
+    c.UPDATES_SHEET: update_formulas,
 }
 
 
@@ -276,6 +322,15 @@ def _record_rows(tracker: Tracker, card: Scorecard) -> dict[str, list[dict[str, 
     """Each input sheet's rows as header -> value; computed columns hold cached results."""
     kpis = {id(k.objective): k for k in card.kpis}
     actions = {id(a.action): a for a in card.actions}
+    limit = tracker.settings.as_of or dt.date.max  # AsOfLimit: the typed As Of only
+    actual_keys = [_key_of(a.period_end, a.row, limit) for a in tracker.actuals]
+    update_keys = [_key_of(u.date, u.row, limit) for u in tracker.updates]
+    newest_actual = _newest_rows(zip((a.kpi_id for a in tracker.actuals), actual_keys))
+    newest_update = _newest_rows(zip((u.action_id for u in tracker.updates), update_keys))
+    actual_as_of = _newest_rows((a.kpi_id, k) for a, k in zip(tracker.actuals, actual_keys)
+                                if a.period_end <= card.as_of)
+    update_as_of = _newest_rows((u.action_id, k) for u, k in zip(tracker.updates, update_keys)
+                                if u.date <= card.as_of)
     objectives = []
     for o in tracker.objectives:
         k = kpis[id(o)]
@@ -287,9 +342,12 @@ def _record_rows(tracker: Tracker, card: Scorecard) -> dict[str, list[dict[str, 
             "Owner": o.owner, "Latest Actual": k.latest_actual, "Gap": k.gap, "Gap %": k.gap_pct,
             "Progress": k.progress, "Status": k.status.value, "Trend": _choice(k.trend),
             "Pace": _choice(k.pace),
+            "Newest Actual Row": newest_actual.get(o.kpi_id.casefold(), 0),
+            "Actual Row": actual_as_of.get(o.kpi_id.casefold(), 0),
         })
     actuals = [{"KPI ID": a.kpi_id, "Period End": a.period_end, "Actual": a.actual,
-                "Source": a.source, "Comment": a.comment} for a in tracker.actuals]
+                "Source": a.source, "Comment": a.comment, "Sort Key": key}
+               for a, key in zip(tracker.actuals, actual_keys)]
     causes = []
     for cause in tracker.causes:
         row = {"Cause ID": cause.cause_id, "KPI ID": cause.kpi_id, "Category": _choice(cause.category),
@@ -312,13 +370,29 @@ def _record_rows(tracker: Tracker, card: Scorecard) -> dict[str, list[dict[str, 
             "Obstacles": a.obstacles, "Escalate": _yes_no(a.escalate),
             "Expected Outcome": a.expected_outcome, "Last Update": a.last_update,
             "Health": s.health.value,
+            "Newest Update Row": newest_update.get(a.action_id.casefold(), 0),
+            "Update Row": update_as_of.get(a.action_id.casefold(), 0),
         })
     updates = [{"Date": u.date, "Action ID": u.action_id, "Reporter": u.reporter,
                 "Status": _choice(u.status),
                 "% Complete": None if u.pct_complete is None else u.pct_complete / 100,
-                "Note": u.note} for u in tracker.updates]
+                "Note": u.note, "Sort Key": key} for u, key in zip(tracker.updates, update_keys)]
     return {c.OBJECTIVES_SHEET: objectives, c.ACTUALS_SHEET: actuals, c.CAUSES_SHEET: causes,
             c.ACTIONS_SHEET: action_rows, c.UPDATES_SHEET: updates}
+
+
+def _key_of(day: dt.date, row: int, limit: dt.date) -> int:
+    """The Sort Key formula's value for a record read into the model (its date and actual are valid)."""
+    return _serial(day) * ROW_KEY + row if day <= limit else 0
+
+
+def _newest_rows(keyed) -> dict[str, int]:
+    """Sheet row of the largest Sort Key per ID, IDs compared as the spreadsheets compare text."""
+    best: dict[str, int] = {}
+    for record_id, key in keyed:
+        folded = record_id.casefold()
+        best[folded] = max(best.get(folded, 0), key)
+    return {record_id: key % ROW_KEY for record_id, key in best.items()}
 
 
 def as_written(tracker: Tracker) -> Tracker:
@@ -461,8 +535,9 @@ def _write_input_sheet(wb: Workbook, ws: Worksheet, sheet: str, rows: Sequence[d
     }), f"the {sheet} table")
     ws.set_row(0, 32)
     for j, col in enumerate(columns):
-        ws.set_column(j, j, _width(col, rows), None if col.computed else fmt.input(col))
-        if col.computed:
+        ws.set_column(j, j, _width(col, rows), None if col.computed else fmt.input(col),
+                      {"hidden": True} if col.hidden else None)
+        if col.computed and not col.hidden:
             ws.write_comment(0, j, COMPUTED_NOTES.get(col.header, COMPUTED_NOTE),
                              {"x_scale": 2, "y_scale": 1.2})
     for i, record in enumerate(rows, start=1):
@@ -967,6 +1042,7 @@ def populate_tracker_workbook(workbook: Workbook, tracker: Tracker | None = None
     settings_cells = _write_settings(sheets[c.SETTINGS_SHEET], written.settings if written else None, fmt)
     as_of_cell, tolerance_cell = settings_cells["As Of Date"], settings_cells["Tolerance %"]
     workbook.define_name(AS_OF_NAME, f'=IF(ISNUMBER({as_of_cell}),INT({as_of_cell}),TODAY())')
+    workbook.define_name(AS_OF_LIMIT_NAME, f'=IF(ISNUMBER({as_of_cell}),INT({as_of_cell}),{LAST_SERIAL})')
     workbook.define_name(TOLERANCE_NAME, f"=IF(ISNUMBER({tolerance_cell}),"
                                          f"{_points(tolerance_cell, '<')},{c.SETTINGS_DEFAULTS['Tolerance %']})")
     departments = _departments(written)

@@ -55,7 +55,10 @@ def _col(sheet: str, header: str) -> int:
 
 
 def _random_tracker(rng: random.Random) -> Tracker:
-    as_of = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
+    # One tracker in four leaves As Of blank (= today) and has rows dated after today: the
+    # formulas' look-up for that case differs from the one for a typed As Of.
+    blank_as_of = rng.random() < 0.25
+    as_of = dt.date.today() if blank_as_of else dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))
     # A few days after As Of too: As Of is a cut-off, in the formulas as in the rules.
     date_pool = [as_of - dt.timedelta(days=d) for d in rng.sample(range(-10, 90), 5)]
     objectives = []
@@ -126,7 +129,7 @@ def _random_tracker(rng: random.Random) -> Tracker:
             status=rng.choice([None, *ActionStatus]),
             pct_complete=rng.choice([None, float(rng.randrange(0, 101, 10))]),
         ))
-    settings = Settings(organisation="Test", as_of=as_of,
+    settings = Settings(organisation="Test", as_of=None if blank_as_of else as_of,
                         tolerance_pct=rng.choice([1.0, 5.0, 10.0, 12.5]))
     return template.as_written(Tracker(settings=settings, objectives=tuple(objectives),
                                        actuals=tuple(actuals), actions=tuple(actions),
@@ -244,9 +247,13 @@ def test_random_trackers_recalculated_by_libreoffice_equal_the_rules(tmp_path, m
     assert healths == {"Done", "Cancelled", "Overdue", "Blocked", "Late Start", "Not Started",
                        "At Risk", "On Track"}
     assert any(a.slippage_days for c in cards for a in c.actions)
-    # The cut-off was exercised: rows after As Of exist and were left out on both sides.
-    assert any(a.period_end > t.settings.as_of for t in trackers for a in t.actuals)
-    assert any(u.date > t.settings.as_of for t in trackers for u in t.updates)
+    # The cut-off was exercised: rows after As Of exist and were left out on both sides, with
+    # As Of typed and with As Of blank (today).
+    for typed in (True, False):
+        some = [t for t in trackers if (t.settings.as_of is not None) == typed]
+        as_of = {id(t): t.settings.as_of or dt.date.today() for t in some}
+        assert any(a.period_end > as_of[id(t)] for t in some for a in t.actuals)
+        assert any(u.date > as_of[id(t)] for t in some for u in t.updates)
     assert any(k.progress is not None for c in cards for k in c.kpis)
     assert any(k.objective.kpi == "On the line" and k.status.value == "At Risk"
                for c in cards for k in c.kpis)
@@ -342,3 +349,30 @@ def test_tolerances_typed_as_fractions_count_as_percent_points(tmp_path):
     # The change mattered: SAL-01 is now Off Track, OPS-02 and SAL-02 within 10 %.
     statuses = {k.kpi_id: k.status.value for k in card.kpis}
     assert (statuses["SAL-01"], statuses["SAL-02"], statuses["OPS-02"]) == ("Off Track", "At Risk", "At Risk")
+
+
+@needs_libreoffice
+def test_helper_columns_cached_by_the_writer_equal_what_libreoffice_computes(tmp_path):
+    """The hidden look-up columns hold, before any recalculation, what the formulas compute."""
+    import openpyxl
+
+    trackers = _random_trackers(12, seed=99) + [sample_tracker()]
+    helpers = {sheet: [c.header for c in columns if c.hidden] for sheet, columns in contract.INPUT_SHEETS.items()}
+    helpers = {sheet: headers for sheet, headers in helpers.items() if headers}
+    assert set(helpers) == {contract.OBJECTIVES_SHEET, contract.ACTUALS_SHEET, contract.ACTIONS_SHEET,
+                            contract.UPDATES_SHEET}
+    paths = [template.write_tracker(tmp_path / f"t{n}.xlsx", t) for n, t in enumerate(trackers)]
+    results = lo_recalc.recalculate([{"path": str(p), "sheets": list(helpers)} for p in paths])
+    compared = 0
+    for path, tracker, result in zip(paths, trackers, results):
+        cached = openpyxl.load_workbook(path, data_only=True)
+        for sheet, headers in helpers.items():
+            records = len(getattr(tracker, {"Objectives": "objectives", "Actuals": "actuals",
+                                            "Actions": "actions", "Updates": "updates"}[sheet]))
+            for header in headers:
+                col = _col(sheet, header)
+                want = [cached[sheet].cell(r, col + 1).value for r in range(2, records + 2)]
+                got = [row[col] for row in result["sheets"][sheet][1:records + 1]]
+                assert got == [float(v) for v in want], (path.name, sheet, header)
+                compared += records
+    assert compared > 300  # every helper cell of 13 trackers

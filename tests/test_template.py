@@ -21,8 +21,11 @@ from saypro_xl.sample import sample_tracker
 
 SAMPLE = Path(__file__).parents[1] / "workbooks" / "SayPro_Tracker_Sample.xlsx"
 COMPUTED_FORMULAS = {
-    contract.OBJECTIVES_SHEET: ("Target", "Latest Actual", "Gap", "Gap %", "Status"),
-    contract.ACTIONS_SHEET: ("Due Date", "Health"),
+    contract.OBJECTIVES_SHEET: ("Target", "Latest Actual", "Gap", "Gap %", "Status", "Newest Actual Row",
+                                "Actual Row"),
+    contract.ACTIONS_SHEET: ("Due Date", "Health", "Newest Update Row", "Update Row"),
+    contract.ACTUALS_SHEET: ("Sort Key",),
+    contract.UPDATES_SHEET: ("Sort Key",),
 }
 # Functions Excel 2010 or LibreOffice 7.4 lacks: the template must not use them.
 NOT_PORTABLE = ("FILTER", "LET", "LAMBDA", "MAXIFS", "MINIFS", "XLOOKUP", "XMATCH", "IFS",
@@ -80,11 +83,49 @@ def test_computed_columns_are_formulas_down_every_blank_row(blank):
 
 
 def test_formulas_use_only_functions_excel_2010_and_libreoffice_share():
-    formulas = {**template.objective_formulas(), **template.action_formulas()}
+    formulas = {f"{sheet} {header}": f for sheet, made in template.FORMULAS.items() for header, f in made().items()}
     used = {name for f in formulas.values() for name in re.findall(r"([A-Z][A-Z0-9.]*)\(", f)}
     assert used <= {"IF", "NOT", "ISNUMBER", "AND", "OR", "INDEX", "MOD", "SUMPRODUCT", "MAX",
                     "MIN", "INT", "ROW", "ABS", "ROUND", "IFERROR", "CHOOSE", "MATCH"}
     assert not used & set(NOT_PORTABLE)
+
+
+def test_table_scans_do_not_depend_on_the_volatile_as_of(blank):
+    """TODAY() makes a formula, and all that depends on it, recalculate at every edit in Excel as in
+    LibreOffice. The look-ups that scan a whole table must not depend on it, or typing one number
+    into a large tracker redoes every scan; they use AsOfLimit, the typed As Of only."""
+    formulas = {f"{sheet} {header}": f for sheet, made in template.FORMULAS.items() for header, f in made().items()}
+    scans = ["Actuals Sort Key", "Updates Sort Key", "Objectives Newest Actual Row", "Actions Newest Update Row"]
+    for name in scans:
+        assert template.AS_OF_NAME not in formulas[name] and "TODAY" not in formulas[name], name
+    assert "TODAY" not in blank.defined_names[template.AS_OF_LIMIT_NAME].attr_text
+    # Health reads its action's Update Row (nine times) instead of scanning Updates each time.
+    assert "SUMPRODUCT" not in formulas["Actions Health"]
+    assert formulas["Actions Health"].count("tblActions[[#This Row],[Update Row]]") == 9
+    # The rows that scan always carry no As Of; the per-row cells that read As Of scan only when
+    # the newest row is dated after it: one SUMPRODUCT, in the IF's last branch.
+    assert "SUMPRODUCT" not in formulas["Objectives Latest Actual"]
+    for name in ("Objectives Actual Row", "Actions Update Row"):
+        assert formulas[name].count("SUMPRODUCT") == 1, name
+        assert formulas[name].index("SUMPRODUCT") > formulas[name].index(f"<={template.AS_OF_NAME},"), name
+
+
+def test_helper_columns_are_hidden_and_hold_the_rows_they_point_to(tmp_path):
+    """The hidden helper cells carry correct cached values: a spreadsheet that does not recalculate
+    on open shows what the formulas would compute."""
+    tracker = sample_tracker()
+    book = openpyxl.load_workbook(template.write_tracker(tmp_path / "s.xlsx", tracker), data_only=True)
+    actuals, objectives = book[contract.ACTUALS_SHEET], book[contract.OBJECTIVES_SHEET]
+    key_col = _column(contract.ACTUALS_SHEET, "Sort Key")
+    assert actuals.column_dimensions[openpyxl.utils.get_column_letter(key_col)].hidden
+    written = template.as_written(tracker)
+    # OPS-01's newest actual by hand: the latest Period End of its rows (ties: the lower row).
+    rows = [a for a in written.actuals if a.kpi_id == "OPS-01" and a.period_end <= tracker.settings.as_of]
+    newest = max(rows, key=lambda a: (a.period_end, a.row))
+    ops = next(r for r in range(2, len(written.objectives) + 2) if objectives.cell(r, 1).value == "OPS-01")
+    assert objectives.cell(ops, _column(contract.OBJECTIVES_SHEET, "Newest Actual Row")).value == newest.row
+    epoch = dt.date(1899, 12, 30)
+    assert actuals.cell(newest.row, key_col).value == (newest.period_end - epoch).days * 2**21 + newest.row
 
 
 def test_choice_columns_have_drop_downs_fed_from_lists(blank):
