@@ -3,12 +3,18 @@
     python benchmarks/lo_edit.py TRACKER.xlsx ...      (the venv's Python: runs the UNO one)
 
 For each tracker (written by the template, e.g. benchmarks/generate.py): LibreOffice headless
-loads it, recalculates everything once (`calculateAll`, timed as "full"), then a person's edit
-is typed through UNO and only what depends on it is recalculated (`calculate`, timed as
-"after one edit"): an Actual (every KPI's Latest Actual, Gap, Status… look through the
-Actuals table) and an update's % Complete (every action's Health looks through Updates).
-Prints one JSON object per tracker. Needs soffice and a Python with the UNO bridge, found as
-tests/lo_recalc.py finds them.
+loads it, recalculates everything once (`calculateAll`, "full"), then a person's edits are typed
+through UNO, one cell at a time, and only what depends on each is recalculated (`calculate`):
+
+- an Actual (every KPI's newest-actual look-up reads the Actuals table);
+- an update's % Complete (every action's Health reads the newest update);
+- a new actual typed into the first empty row of the Actuals table: its KPI ID, Period End and
+  Actual, each a separate edit;
+- As Of cleared in Settings (blank means today, a volatile date), then an Actual again.
+
+Prints one JSON object per tracker (seconds; `worst_edit` is the slowest single edit other than
+changing As Of itself, which is rare and redoes every look-up). Needs soffice and a Python with
+the UNO bridge, found as tests/lo_recalc.py finds them.
 """
 
 from __future__ import annotations
@@ -20,26 +26,77 @@ import tempfile
 import time
 from pathlib import Path
 
-EDITS = (("Actuals", "C2"), ("Updates", "E2"))  # Actual of the first actual; % Complete of the first update
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(paths: list[str]) -> int:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+def as_of_cell() -> str:
+    sys.path.insert(0, str(ROOT))
+    from saypro_xl import contract
+
+    return f"B{list(contract.SETTINGS_DEFAULTS).index('As Of Date') + 2}"
+
+
+def measure(paths: list[Path | str]) -> list[dict] | None:
+    """The timings of each tracker, or None when LibreOffice or its UNO bridge is missing."""
+    sys.path.insert(0, str(ROOT / "tests"))
     import lo_recalc
 
     python, soffice = lo_recalc.find_uno_python(), lo_recalc.find_soffice()
     if python is None or soffice is None:
-        print(lo_recalc.missing_reason(), file=sys.stderr)
-        return 2
+        return None
     with tempfile.TemporaryDirectory() as tmp:
         answer = Path(tmp) / "answer.json"
-        subprocess.run([python, __file__, "--worker", soffice, str(answer), *map(str, paths)], check=True)
-        for result in json.loads(answer.read_text()):
-            print(json.dumps(result))
+        subprocess.run([python, __file__, "--worker", soffice, str(answer), as_of_cell(), *map(str, paths)],
+                       check=True)
+        return json.loads(answer.read_text())
+
+
+def main(paths: list[str]) -> int:
+    results = measure(paths)
+    if results is None:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import lo_recalc
+
+        print(lo_recalc.missing_reason(), file=sys.stderr)
+        return 2
+    for result in results:
+        print(json.dumps(result))
     return 0
 
 
-def _worker(soffice: str, answer: str, paths: list[str]) -> None:  # runs under the UNO Python
+def _timed(doc, cell, value) -> float:
+    start = time.perf_counter()
+    if isinstance(value, str):
+        cell.setString(value)
+    elif value is None:
+        cell.setString("")
+    else:
+        cell.setValue(value)
+    doc.calculate()
+    return time.perf_counter() - start
+
+
+def _edits(doc, settings_as_of: str) -> dict[str, float]:
+    actuals, updates = doc.Sheets.getByName("Actuals"), doc.Sheets.getByName("Updates")
+    settings = doc.Sheets.getByName("Settings")
+    timings = {}
+    actual = actuals.getCellRangeByName("C2")
+    timings["an Actual"] = _timed(doc, actual, actual.getValue() + 0.5)
+    timings["an update's % Complete"] = _timed(doc, updates.getCellRangeByName("E2"), 0.3)
+    cursor = actuals.createCursor()
+    cursor.gotoEndOfUsedArea(False)  # the table's last row: blank rows below the records included
+    ids = [row[0] for row in actuals.getCellRangeByName(f"A2:A{cursor.RangeAddress.EndRow + 1}").getDataArray()]
+    free = ids.index("") + 2  # the first row of the table without a KPI ID
+    kpi, period_end = ids[0], actuals.getCellRangeByName("B2").getValue()
+    for header, column, value in (("KPI ID", "A", kpi), ("Period End", "B", period_end + 7),
+                                  ("Actual", "C", 1.0)):
+        timings[f"a new actual's {header}"] = _timed(doc, actuals.getCellRangeByName(f"{column}{free}"), value)
+    timings["clearing As Of"] = _timed(doc, settings.getCellRangeByName(settings_as_of), None)
+    timings["an Actual, As Of blank"] = _timed(doc, actual, actual.getValue() + 0.5)
+    return timings
+
+
+def _worker(soffice: str, answer: str, settings_as_of: str, paths: list[str]) -> None:  # the UNO Python
     import uuid
 
     import uno
@@ -79,12 +136,8 @@ def _worker(soffice: str, answer: str, paths: list[str]) -> None:  # runs under 
                 start = time.perf_counter()
                 doc.calculateAll()
                 result["full_seconds"] = time.perf_counter() - start
-                for sheet, cell in EDITS:
-                    target = doc.Sheets.getByName(sheet).getCellRangeByName(cell)
-                    start = time.perf_counter()
-                    target.setValue(target.getValue() + 0.5 if sheet == "Actuals" else 0.3)
-                    doc.calculate()
-                    result[f"edit_{sheet.lower()}_seconds"] = time.perf_counter() - start
+                result["edits"] = _edits(doc, settings_as_of)
+                result["worst_edit"] = max(v for k, v in result["edits"].items() if k != "clearing As Of")
             finally:
                 doc.close(True)
             results.append(result)
@@ -106,6 +159,6 @@ def _worker(soffice: str, answer: str, paths: list[str]) -> None:  # runs under 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        _worker(sys.argv[2], sys.argv[3], sys.argv[4:])
+        _worker(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     else:
         sys.exit(main(sys.argv[1:]))
