@@ -28,7 +28,7 @@ import pytest
 
 from builders import small_tracker_rows, write_tracker_openpyxl
 from saypro_xl.dashboard import (DASHBOARD_FILE, HistoryPoint, content_security_policy, dashboard_data,
-                                 json_for_html, render_page, write_dashboard)
+                                 json_for_html, page_part, render_page, write_dashboard, write_page)
 from saypro_xl.read import load_tracker
 from saypro_xl.rules import score
 from saypro_xl.sample import sample_tracker
@@ -242,6 +242,22 @@ def test_history_points_reach_the_page_beside_today(sample_card):
     assert history[0]["departments"]["Sales"]["kpi_status"]["Off Track"] == 2
     assert sum(history[1]["kpi_status"].values()) == len(sample_card.kpis)
     assert "Over time" in render_page(data)
+
+
+def test_a_page_put_together_from_each_trackers_part_is_the_page_of_all_of_them(sample_card, trackers, tmp_path):
+    # batch renders each tracker's part in its worker: side by side they must make the very page
+    # that all the cards rendered at once make, alerts (grouped by kind across trackers) included.
+    evil = score(load_tracker(trackers["evil"]))
+    cards, names = [evil, sample_card, evil], ["Clinic", "Sample & <Co>", "Clinic again"]
+    earlier = HistoryPoint(sample_card.as_of.replace(day=1), {"Off Track": 7}, {"Overdue": 2}, None)
+    history = {1: [earlier]}
+    whole = render_page(dashboard_data(cards, names=names, history=history))
+    parts = [page_part(card, name, True) for card, name in zip(cards, names)]
+    assert write_page(parts, tmp_path / "many", history=history).read_text(encoding="utf-8") == whole
+    assert write_dashboard(cards, tmp_path / "cards", names=names, history=history).read_text(encoding="utf-8") == whole
+    # A part rendered for a page of many that ends up alone (the others failed) is rendered again.
+    alone = render_page(dashboard_data([evil], names=["Clinic"]))
+    assert write_page([page_part(evil, "Clinic", True)], tmp_path / "one").read_text(encoding="utf-8") == alone
 
 
 def test_batch_writes_the_dashboard_too(trackers, tmp_path):

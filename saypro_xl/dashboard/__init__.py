@@ -6,9 +6,10 @@ history) and writes a page; it never reads a tracker. `data.py` says what the pa
 """
 
 from .data import ALERT_KINDS, HistoryPoint, dashboard_data, tracker_names
-from .page import CHART_LIBRARY, DASHBOARD_FILE, content_security_policy, json_for_html, render_page, write_dashboard
+from .page import (CHART_LIBRARY, DASHBOARD_FILE, PagePart, content_security_policy, json_for_html, page_part,
+                   render_page, write_dashboard, write_page)
 
 __all__ = [
-    "ALERT_KINDS", "CHART_LIBRARY", "DASHBOARD_FILE", "HistoryPoint", "content_security_policy", "dashboard_data",
-    "json_for_html", "render_page", "tracker_names", "write_dashboard",
+    "ALERT_KINDS", "CHART_LIBRARY", "DASHBOARD_FILE", "HistoryPoint", "PagePart", "content_security_policy",
+    "dashboard_data", "json_for_html", "page_part", "render_page", "tracker_names", "write_dashboard", "write_page",
 ]

@@ -215,25 +215,33 @@ def action_row(card: Scorecard, tracker: str, score: ActionScore) -> dict:
 # ------------------------------------------------------------------ alerts
 
 
+def alert_groups(kpis: list[dict], actions: list[dict]) -> list[list[dict]]:
+    """The alerts in groups, in the page's order: for each kind, worst first, the KPIs' then the
+    actions'. Trackers' groups put side by side, group by group, are the alerts of all of them."""
+    groups = []
+    for kind in ALERT_KINDS:
+        groups.append([{"kind": kind, "title": ALERT_LABELS[kind], "tracker": k["tracker"],
+                        "department": k["department"], "kpi_key": k["key"], "action_key": "",
+                        "name": f"{k['id']} {k['name']}",
+                        "detail": k["summary"] if kind != "behind-pace" else k["outlook"]}
+                       for k in kpis if kind in k["alerts"]])
+        groups.append([{"kind": kind, "title": ALERT_LABELS[kind], "tracker": a["tracker"],
+                        "department": a["department"], "kpi_key": a["kpi_key"], "action_key": a["key"],
+                        "name": f"{a['id']} {a['text']}", "detail": _action_alert_detail(a)}
+                       for a in actions if kind in a["alerts"]])
+    return groups
+
+
+def _action_alert_detail(a: dict) -> str:
+    detail = f"Due {a['due_text']}, owner {a['owner'] or '—'}"
+    if a["escalation"]:
+        detail += f"; escalate to {a['escalation']}"
+    return detail
+
+
 def alert_items(kpis: list[dict], actions: list[dict]) -> list[dict]:
     """One line per alert, worst kinds first, each pointing at its KPI or action row."""
-    items = []
-    for kind in ALERT_KINDS:
-        for k in kpis:
-            if kind in k["alerts"]:
-                detail = k["summary"] if kind != "behind-pace" else k["outlook"]
-                items.append({"kind": kind, "title": ALERT_LABELS[kind], "tracker": k["tracker"],
-                              "department": k["department"], "kpi_key": k["key"], "action_key": "",
-                              "name": f"{k['id']} {k['name']}", "detail": detail})
-        for a in actions:
-            if kind in a["alerts"]:
-                detail = f"Due {a['due_text']}, owner {a['owner'] or '—'}"
-                if a["escalation"]:
-                    detail += f"; escalate to {a['escalation']}"
-                items.append({"kind": kind, "title": ALERT_LABELS[kind], "tracker": a["tracker"],
-                              "department": a["department"], "kpi_key": a["kpi_key"], "action_key": a["key"],
-                              "name": f"{a['id']} {a['text']}", "detail": detail})
-    return items
+    return [item for group in alert_groups(kpis, actions) for item in group]
 
 
 def tile_counts(kpis: list[dict], actions: list[dict]) -> dict[str, int]:
@@ -269,14 +277,18 @@ def current_point(card: Scorecard) -> HistoryPoint:
 
 def history_rows(card: Scorecard, points: Sequence[HistoryPoint] | None) -> list[dict]:
     """The tracker's history, oldest first, with the scorecard's own As Of in its place."""
+    return _history_rows(card.as_of, current_point(card), points)
+
+
+def _history_rows(as_of: dt.date, current: HistoryPoint, points: Sequence[HistoryPoint] | None) -> list[dict]:
     merged = {p.as_of: p for p in points or ()}
-    merged.setdefault(card.as_of, current_point(card))
+    merged.setdefault(as_of, current)
     rows = []
-    for as_of in sorted(merged):
-        p = merged[as_of]
+    for day in sorted(merged):
+        p = merged[day]
         rows.append({
-            "as_of": as_of.isoformat(),
-            "as_of_text": facts.date_text(as_of),
+            "as_of": day.isoformat(),
+            "as_of_text": facts.date_text(day),
             "kpi_status": {s: int(p.kpi_status.get(s, 0)) for s in STATUS_ORDER},
             "action_health": {h: int(p.action_health.get(h, 0)) for h in OPEN_HEALTH},
             "departments": {
@@ -291,6 +303,76 @@ def history_rows(card: Scorecard, points: Sequence[HistoryPoint] | None) -> list
 # ------------------------------------------------------------------ the page's data
 
 
+@dataclass(frozen=True)
+class TrackerData:
+    """One tracker's share of the page's data, from its Scorecard alone (`saypro-xl batch` builds
+    it in the tracker's worker). Its history, read from the store, is added when the page is put
+    together."""
+
+    entry: dict  # its entry in "trackers", but for "history"
+    as_of: dt.date
+    current: HistoryPoint  # the scorecard as today's point of history
+    kpis: list[dict]
+    actions: list[dict]
+
+    @property
+    def first_date(self) -> str | None:
+        """Its earliest actual's date (ISO), if any."""
+        return min((d for k in self.kpis for d, _ in k["actuals"]), default=None)
+
+    @property
+    def tiles(self) -> dict[str, int]:
+        return tile_counts(self.kpis, self.actions)
+
+
+def tracker_data(card: Scorecard, name: str) -> TrackerData:
+    settings = card.tracker.settings
+    kpis = [kpi_row(card, name, k) for k in card.kpis]
+    actions = [action_row(card, name, a) for a in card.actions]
+    entry = {
+        "name": name,
+        "organisation": settings.organisation,
+        "title": settings.report_title,
+        "source": card.tracker.source,
+        "as_of": card.as_of.isoformat(),
+        "as_of_text": facts.date_text(card.as_of),
+        "departments": facts.departments(card),
+        "kpi_count": len(kpis),
+        "action_count": len(actions),
+    }
+    return TrackerData(entry, card.as_of, current_point(card), kpis, actions)
+
+
+def check_names(names: Sequence[str], cards: int) -> None:
+    if len(names) != cards or len({n.casefold() for n in names}) != len(names):
+        raise ValueError("Each scorecard needs its own, distinct tracker name.")
+
+
+def page_summary(parts: Sequence, history: Mapping[int, Sequence[HistoryPoint]] | None = None) -> dict:
+    """The page's data but for its long lists (kpis, actions, alerts), from each tracker's share:
+    TrackerData, or anything with its entry, as_of, current, first_date and tiles."""
+    trackers = [{**part.entry, "history": _history_rows(part.as_of, part.current, (history or {}).get(index))}
+                for index, part in enumerate(parts)]
+    departments: list[str] = []
+    for t in trackers:
+        departments += [d for d in t["departments"] if d not in departments]
+    as_ofs = sorted({p.as_of for p in parts})
+    firsts = [p.first_date for p in parts if p.first_date is not None]
+    dates = [*firsts, *(a.isoformat() for a in as_ofs)]
+    tiles = {kind: sum(p.tiles[kind] for p in parts) for kind in ALERT_KINDS}
+    return {
+        "trackers": trackers,
+        "departments": departments,
+        "tiles": tiles,
+        "tile_titles": ALERT_TITLES,
+        "status_order": list(STATUS_ORDER),
+        "health_order": list(OPEN_HEALTH),
+        "as_of": as_ofs[-1].isoformat() if as_ofs else None,
+        "as_of_text": facts.date_text(as_ofs[-1]) if as_ofs else "",
+        "first_date": min(dates) if dates else None,
+    }
+
+
 def dashboard_data(cards: Sequence[Scorecard], names: Sequence[str] | None = None,
                    history: Mapping[int, Sequence[HistoryPoint]] | None = None) -> dict:
     """Everything the page shows, for one tracker or many.
@@ -299,43 +381,8 @@ def dashboard_data(cards: Sequence[Scorecard], names: Sequence[str] | None = Non
     maps a card's index to its earlier points (see HistoryPoint).
     """
     names = list(names) if names is not None else tracker_names(cards)
-    if len(names) != len(cards) or len({n.casefold() for n in names}) != len(names):
-        raise ValueError("Each scorecard needs its own, distinct tracker name.")
-    trackers, kpis, actions = [], [], []
-    for index, (card, name) in enumerate(zip(cards, names)):
-        settings = card.tracker.settings
-        tracker_kpis = [kpi_row(card, name, k) for k in card.kpis]
-        tracker_actions = [action_row(card, name, a) for a in card.actions]
-        kpis += tracker_kpis
-        actions += tracker_actions
-        trackers.append({
-            "name": name,
-            "organisation": settings.organisation,
-            "title": settings.report_title,
-            "source": card.tracker.source,
-            "as_of": card.as_of.isoformat(),
-            "as_of_text": facts.date_text(card.as_of),
-            "departments": facts.departments(card),
-            "history": history_rows(card, (history or {}).get(index)),
-            "kpi_count": len(tracker_kpis),
-            "action_count": len(tracker_actions),
-        })
-    departments: list[str] = []
-    for t in trackers:
-        departments += [d for d in t["departments"] if d not in departments]
-    as_ofs = sorted({c.as_of for c in cards})
-    dates = sorted({d for k in kpis for d, _ in k["actuals"]} | {a.isoformat() for a in as_ofs})
-    return {
-        "trackers": trackers,
-        "departments": departments,
-        "kpis": kpis,
-        "actions": actions,
-        "alerts": alert_items(kpis, actions),
-        "tiles": tile_counts(kpis, actions),
-        "tile_titles": ALERT_TITLES,
-        "status_order": list(STATUS_ORDER),
-        "health_order": list(OPEN_HEALTH),
-        "as_of": as_ofs[-1].isoformat() if as_ofs else None,
-        "as_of_text": facts.date_text(as_ofs[-1]) if as_ofs else "",
-        "first_date": dates[0] if dates else None,
-    }
+    check_names(names, len(cards))
+    parts = [tracker_data(card, name) for card, name in zip(cards, names)]
+    kpis = [k for p in parts for k in p.kpis]
+    actions = [a for p in parts for a in p.actions]
+    return {**page_summary(parts, history), "kpis": kpis, "actions": actions, "alerts": alert_items(kpis, actions)}
