@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from saypro_xl import history
-from saypro_xl.dashboard import write_dashboard
+from saypro_xl.dashboard import PagePart, page_part, write_page
 from saypro_xl.model import Scorecard
 from saypro_xl.read import TrackerFileError, first_error_sentence, load_tracker
 from saypro_xl.reports import DEFAULT_REPORT_KINDS, build_consolidated_pack, build_reports, safe_file_part
@@ -162,19 +162,28 @@ def _clashes(names: Iterable[str]) -> set[str]:
 # ------------------------------------------------------------------ one tracker
 
 
+Built = tuple[TrackerOutcome, Scorecard | None, PagePart | None]
+
+
 def build_one(
     path: Path,
     out_dir: Path,
     as_of: dt.date | None,
     only: tuple[str, ...],
     meeting: str,
-) -> tuple[TrackerOutcome, Scorecard | None]:
+    page: tuple[str, bool] | None = None,
+) -> Built:
     """Read, score and report one tracker; never raises for a bad tracker.
 
-    Runs in a worker process when jobs > 1, so it takes and returns only picklable data.
+    Runs in a worker process when jobs > 1, so it takes and returns only picklable data. Besides
+    its outcome it returns what the parent still needs of it, built here, where trackers are
+    built side by side, rather than in the parent, which does its part alone after them all: the
+    Scorecard without the tracker's actuals and updates (for the history and the consolidated
+    pack, which use neither), and with `page` (its name on the web page, and whether the page
+    shows more than one tracker) its share of the web page, rendered.
     """
-    def failed(sentence: str) -> tuple[TrackerOutcome, None]:
-        return TrackerOutcome(path=path, ok=False, out_dir=out_dir, error=sentence), None
+    def failed(sentence: str) -> Built:
+        return TrackerOutcome(path=path, ok=False, out_dir=out_dir, error=sentence), None, None
 
     try:
         tracker = load_tracker(path)
@@ -193,7 +202,20 @@ def build_one(
         return failed(_write_failure(exc, out_dir))
     except Exception as exc:  # noqa: BLE001 - one tracker's bug must not stop the batch
         return failed(f"Could not build the reports ({type(exc).__name__}: {exc}).")
-    return TrackerOutcome(path=path, ok=True, out_dir=out_dir, outputs=tuple(map(Path, outputs))), card
+    part = None
+    if page is not None:
+        try:
+            part = page_part(card, *page)
+        except Exception as exc:  # noqa: BLE001 - one tracker's bug must not stop the batch
+            return failed(f"Could not build its part of the web page ({type(exc).__name__}: {exc}).")
+    outcome = TrackerOutcome(path=path, ok=True, out_dir=out_dir, outputs=tuple(map(Path, outputs)))
+    return outcome, _without_actuals(card), part
+
+
+def _without_actuals(card: Scorecard) -> Scorecard:
+    """The card as the parent keeps it: its tracker's actuals and updates are most of it (sent
+    back from each worker, kept for the whole batch), and what follows the workers uses neither."""
+    return replace(card, tracker=replace(card.tracker, actuals=(), updates=()))
 
 
 # ------------------------------------------------------------------ the batch
@@ -233,9 +255,13 @@ def run_batch(
     trackers = find_trackers(paths)
     folders = output_folder_names(trackers)
     kinds = tuple(only)
-    tasks = [(t, out_dir / folders[t], as_of, kinds, meeting) for t in trackers]
+    # Each tracker's share of the web page is rendered with it, for a page of all of them; should
+    # only one be built after all, write_page renders its rows again.
+    many = len(trackers) > 1
+    tasks = [(t, out_dir / folders[t], as_of, kinds, meeting, (folders[t], many) if dashboard else None)
+             for t in trackers]
 
-    results: dict[Path, tuple[TrackerOutcome, Scorecard | None]] = {}
+    results: dict[Path, Built] = {}
 
     def record(task, result) -> None:
         results[task[0]] = result
@@ -259,12 +285,12 @@ def run_batch(
     if cards and dashboard:
         built = [t for t in trackers if results[t][1] is not None]
         stores = [results[t][0].history if record_history else None for t in built]
-        page, page_error = _dashboard(cards, [folders[t] for t in built], out_dir, stores)
+        page, page_error = _dashboard([results[t][2] for t in built], out_dir, stores)
     return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
                        dashboard=page, dashboard_error=page_error)
 
 
-def _record_history(results: dict[Path, tuple[TrackerOutcome, Scorecard | None]], trackers: list[Path],
+def _record_history(results: dict[Path, Built], trackers: list[Path],
                     folders: dict[Path, str], out_dir: Path, history_file: Path | str | None) -> None:
     """Record each built tracker's scorecard; its outcome says where, or why not.
 
@@ -274,7 +300,7 @@ def _record_history(results: dict[Path, tuple[TrackerOutcome, Scorecard | None]]
     In `find_trackers` order, one transaction per tracker.
     """
     for tracker in trackers:
-        outcome, card = results[tracker]
+        outcome, card, part = results[tracker]
         if card is None:
             continue
         store = history.history_path(tracker, card.tracker.settings, out_dir, history_file)
@@ -287,7 +313,7 @@ def _record_history(results: dict[Path, tuple[TrackerOutcome, Scorecard | None]]
                                                      f"{exc.strerror or exc}.")
         else:
             outcome = replace(outcome, history=store)
-        results[tracker] = (outcome, card)
+        results[tracker] = (outcome, card, part)
 
 
 # ------------------------------------------------------------------ the web dashboard alone
@@ -317,21 +343,20 @@ def run_dashboard(paths: Iterable[Path | str], out_dir: Path | str,
     out_dir = Path(out_dir)
     trackers = find_trackers(paths)
     folders = output_folder_names(trackers)
-    outcomes, cards, names, stores = [], [], [], []
+    outcomes, parts, stores = [], [], []
     for tracker in trackers:
         card, error = score_one(tracker, as_of)
         outcomes.append(TrackerOutcome(path=tracker, ok=card is not None, out_dir=out_dir, error=error))
         if card is not None:
-            cards.append(card)
-            names.append(folders[tracker])
+            # Its share of the page now, so no tracker's Scorecard is kept past its turn.
+            parts.append(page_part(card, folders[tracker], len(trackers) > 1))
             # Read, never written here: the history that report and batch runs left behind.
             stores.append(history.history_path(tracker, card.tracker.settings, out_dir, None))
-    page, page_error = _dashboard(cards, names, out_dir, stores) if cards else (None, "")
+    page, page_error = _dashboard(parts, out_dir, stores) if parts else (None, "")
     return DashboardResult(outcomes=tuple(outcomes), page=page, error=page_error)
 
 
-def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path,
-               stores: list[Path | None]) -> tuple[Path | None, str]:
+def _dashboard(parts: list[PagePart], out_dir: Path, stores: list[Path | None]) -> tuple[Path | None, str]:
     """The web page, with each tracker's earlier As Ofs from its history store (a history.Snapshot
     stands where the page expects a point) under the name the run recorded it by."""
     over_time = {}
@@ -339,11 +364,11 @@ def _dashboard(cards: list[Scorecard], names: list[str], out_dir: Path,
         if store is None or not Path(store).is_file():
             continue
         try:
-            over_time[i] = history.series(store, names[i], until=cards[i].as_of)
+            over_time[i] = history.series(store, parts[i].entry["name"], until=parts[i].as_of)
         except history.HistoryError:
             continue  # the page still shows today; report and batch say what is wrong with the file
     try:
-        return write_dashboard(cards, out_dir, names=names, history=over_time or None), ""
+        return write_page(parts, out_dir, history=over_time or None), ""
     except OSError as exc:
         return None, _write_failure(exc, out_dir)
 
@@ -382,14 +407,14 @@ def _run_pool(tasks, workers: int, record, context) -> list[tuple[tuple, BaseExc
     return broken
 
 
-def _crashed(task, exc: BaseException) -> tuple[TrackerOutcome, None]:
+def _crashed(task, exc: BaseException) -> Built:
     path, folder = task[0], task[1]
     if isinstance(exc, BrokenProcessPool):  # met twice: the second time it was built alone
         how = "stopped (it was killed, perhaps for want of memory), also when built alone"
     else:
         how = f"failed ({str(exc) or type(exc).__name__})"
     sentence = f"The process building this tracker {how}; run `saypro-xl report {path}` to see why."
-    return TrackerOutcome(path=path, ok=False, out_dir=folder, error=sentence), None
+    return TrackerOutcome(path=path, ok=False, out_dir=folder, error=sentence), None, None
 
 
 def _consolidated(cards: list[Scorecard], out_dir: Path) -> tuple[Path | None, str]:

@@ -9,8 +9,12 @@ import openpyxl
 import pytest
 
 from builders import small_tracker_rows, write_tracker_openpyxl
-from saypro_xl.batch import BatchResult, find_trackers, output_folder_names, run_batch
+from saypro_xl.batch import BatchResult, _without_actuals, find_trackers, output_folder_names, run_batch
+from saypro_xl.dashboard import write_dashboard
+from saypro_xl.read import load_tracker
 from saypro_xl.reports.names import report_file_name
+from saypro_xl.reports.pack import consolidated_workbook
+from saypro_xl.rules import score
 
 AS_OF = dt.date(2025, 3, 31)
 MEETING_DATE = dt.date(2025, 4, 2)  # small_tracker_rows' Settings
@@ -286,3 +290,25 @@ def test_template_sample_tracker_through_batch_and_into_a_mail(tmp_path):
     check_macro_free(result.consolidated_pack)
     message = build_message(result.consolidated_pack, ["ceo@saypro.example"])
     assert message["Subject"] == "SayPro Leadership Pack Consolidated – 2025-04-25"
+
+
+def test_the_page_workers_put_together_is_the_page_of_the_trackers_built(serial, parallel, trackers, tmp_path):
+    # Each worker renders its tracker's share of the page; the parent only puts them together.
+    for result, out in (serial[:2], parallel):
+        built = [o for o in result.outcomes if o.ok]
+        assert len(built) == 3
+        cards = [score(load_tracker(o.path), AS_OF) for o in built]
+        expected = write_dashboard(cards, tmp_path / out.name, names=[o.out_dir.name for o in built])
+        assert result.dashboard.read_bytes() == expected.read_bytes()
+    # Rendered for a page of many trackers, but only one was built: the parent renders it again.
+    result = run_batch([trackers["junk"], trackers["south"]], tmp_path / "one", jobs=2, as_of=AS_OF,
+                       only=["findings"])
+    alone = write_dashboard([score(load_tracker(trackers["south"]), AS_OF)], tmp_path / "alone",
+                            names=["Clinic_South"])
+    assert result.dashboard.read_bytes() == alone.read_bytes()
+
+
+def test_workers_send_back_what_the_consolidated_pack_needs(trackers):
+    # The parent keeps each Scorecard without its actuals and updates; the pack must not miss them.
+    cards = [score(load_tracker(trackers[name]), AS_OF) for name in ("north", "south")]
+    assert consolidated_workbook([_without_actuals(c) for c in cards]) == consolidated_workbook(cards)
