@@ -37,3 +37,36 @@ def write_peak() -> None:
     if path and found is not None:
         with open(path, "w") as out:
             out.write(f"{found}")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as children:
+                found += [int(child) for child in children.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def tree_pss_mb(pid: int) -> float | None:
+    """Proportional set size of a process and all its descendants now, in MB (None without /proc).
+
+    Pages a forked child still shares with its parent are split between them, so the sum is the
+    memory the whole tree holds, counted once.
+    """
+    total, todo, seen = 0, [pid], False
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        seen = True
+                        break
+        except OSError:
+            continue
+        todo += _children(current)
+    return total / 1024 if seen else None

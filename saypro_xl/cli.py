@@ -403,7 +403,7 @@ def cmd_report(args) -> int:
         over_time = [] if args.no_history else history.series(store, name, until=card.as_of)
     try:
         paths = build_reports(card, out_dir, only=args.only, meeting=args.meeting, since=since,
-                              over_time=over_time)
+                              over_time=over_time, jobs=args.jobs or os.cpu_count() or 1)
     except (ValueError, WriteError) as exc:
         raise CliError(str(exc), EXIT_FINDINGS) from None
     for path in paths:
@@ -724,6 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_since, metavar="OLDER|DATE",
                    help="an older copy of the tracker, or a date (YYYY-MM-DD: the newest snapshot of this "
                         "tracker in the history on or before it): adds 'changes since last meeting' to the agenda")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="processes writing big reports side by side (default: one per processor core, "
+                        "at most one per report; small reports are always written in one)")
     _history_options(p)
     p.set_defaults(func=cmd_report, write_hint=HINT_FOLDER)
 
@@ -836,7 +839,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "jobs", 1) < 1:
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
         parser.error("-j/--jobs must be 1 or more")
     if getattr(args, "user", None) and getattr(args, "eml", None):
         parser.error("--user only applies with --smtp")

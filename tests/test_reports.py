@@ -553,3 +553,43 @@ def test_a_big_department_names_a_dozen_and_counts_the_rest(tmp_path):
     assert proposed == "; ".join(f"Fix indicator {i}" for i in range(12)) + f"; and {n - 12} more"
     paths = build_reports(card, tmp_path, only=["findings", "pack"])
     assert [p.name for p in paths] == [f"Findings_Report_{AS_OF}.xlsx", f"Leadership_Pack_{AS_OF}.xlsx"]
+
+
+# ----------------------------------------------------------------------- parallel writing
+
+
+def test_reports_written_side_by_side_are_the_bytes_written_one_by_one(card, tmp_path, monkeypatch):
+    one, two = tmp_path / "one", tmp_path / "two"
+    serial = build_reports(card, one, jobs=1)
+    monkeypatch.setattr(render, "PARALLEL_MIN_CELLS", 0)  # the clinics' reports are small
+    forked_pids = []
+    real = render.write_workbook
+
+    def noting_the_process(spec, out_dir):
+        forked_pids.append(os.getpid())  # a list of the child's own: the parent's stays empty
+        written = real(spec, out_dir)
+        (out_dir / f"{spec.file_name}.pid").write_text(str(os.getpid()))
+        return written
+
+    monkeypatch.setattr(render, "write_workbook", noting_the_process)
+    side_by_side = build_reports(card, two, jobs=2)
+    assert [p.name for p in side_by_side] == [p.name for p in serial]  # REPORT_KINDS order
+    for a, b in zip(serial, side_by_side):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    writers = {int(p.read_text()) for p in two.glob("*.pid")}
+    assert os.getpid() not in writers and len(writers) == 2
+    assert forked_pids == []
+
+
+def test_an_error_in_a_report_written_by_another_process_reaches_the_caller(card, tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "PARALLEL_MIN_CELLS", 0)
+    real = render.write_workbook
+
+    def refusing_the_pack(spec, out_dir):
+        if spec.file_name.startswith("Leadership_Pack"):
+            raise xlsx.WriteError(f"{spec.file_name}: a text on Dashboard!B4 is longer than a cell holds")
+        return real(spec, out_dir)
+
+    monkeypatch.setattr(render, "write_workbook", refusing_the_pack)
+    with pytest.raises(xlsx.WriteError, match=r"^Leadership_Pack_.*\.xlsx: a text on Dashboard!B4 is longer"):
+        build_reports(card, tmp_path, jobs=2)

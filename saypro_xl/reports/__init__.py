@@ -19,7 +19,7 @@ from .findings import findings_workbook
 from .names import MEETING_KINDS, safe_file_part
 from .names import report_file_name as _file_name
 from .pack import consolidated_workbook, pack_workbook
-from .render import write_workbook
+from .render import write_workbook, write_workbooks
 from .timeline import timeline_workbook
 
 # Every kind a caller may ask for; the diagnosis workbook (for workshops with a department,
@@ -60,10 +60,11 @@ def report_spec(kind: str, card: Scorecard, meeting: str = "follow-up", since: S
 
 def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = DEFAULT_REPORT_KINDS,
                   meeting: str = "follow-up", since: Scorecard | None = None,
-                  over_time: Sequence = ()) -> list[Path]:
+                  over_time: Sequence = (), jobs: int = 1) -> list[Path]:
     """Write the chosen reports into out_dir and return their paths, in REPORT_KINDS order.
 
     By default the four leadership reports; the diagnosis workbook only when `only` names it.
+    `jobs` > 1 lets big reports be written by that many processes side by side (write_workbooks).
 
     Raises ValueError for an unknown report or meeting kind (before anything is
     written) and xlsx.WriteError / OSError when a file cannot be written; a file
@@ -76,7 +77,7 @@ def build_reports(card: Scorecard, out_dir: Path | str, only: Iterable[str] = DE
     if meeting not in MEETING_KINDS:
         raise ValueError(f"Unknown meeting kind {meeting!r}: choose from {', '.join(MEETING_KINDS)}.")
     specs = [report_spec(k, card, meeting, since, over_time=over_time) for k in REPORT_KINDS if k in wanted]
-    return [write_workbook(one, out_dir) for one in specs]
+    return write_workbooks(specs, out_dir, jobs)
 
 
 def build_consolidated_pack(cards: list[Scorecard], out_dir: Path | str) -> Path:
