@@ -262,9 +262,15 @@ def run_batch(
              for t in trackers]
 
     results: dict[Path, Built] = {}
+    recorded = 0  # how many trackers, in find_trackers order, have had their history recorded
 
     def record(task, result) -> None:
+        nonlocal recorded
         results[task[0]] = result
+        # Recorded as the trackers come in, while the workers build the rest, rather than all after them.
+        while record_history and recorded < len(trackers) and trackers[recorded] in results:
+            _record_history(results, trackers[recorded], folders[trackers[recorded]], out_dir, history_file)
+            recorded += 1
         if progress:
             progress(len(results), len(tasks), task[0].name)
 
@@ -274,8 +280,6 @@ def run_batch(
     else:
         _run_in_processes(tasks, min(jobs, len(tasks)), record)
 
-    if record_history:
-        _record_history(results, trackers, folders, out_dir, history_file)
     outcomes = tuple(results[t][0] for t in trackers)
     cards = [results[t][1] for t in trackers if results[t][1] is not None]
     pack, pack_error = None, ""
@@ -290,30 +294,29 @@ def run_batch(
                        dashboard=page, dashboard_error=page_error)
 
 
-def _record_history(results: dict[Path, Built], trackers: list[Path],
-                    folders: dict[Path, str], out_dir: Path, history_file: Path | str | None) -> None:
-    """Record each built tracker's scorecard; its outcome says where, or why not.
+def _record_history(results: dict[Path, Built], tracker: Path, folder: str, out_dir: Path,
+                    history_file: Path | str | None) -> None:
+    """Record a built tracker's scorecard; its outcome says where, or why not.
 
     Only this, the parent process, writes the history: the workers hand their Scorecards back
-    (for the consolidated pack too) and are done before the first snapshot is recorded, so
-    `-j N` never has two of our processes writing one file (history.record says why not WAL).
-    In `find_trackers` order, one transaction per tracker.
+    (for the consolidated pack too) and never open it, so `-j N` never has two of our processes
+    writing one file (history.record says why not WAL). In `find_trackers` order, one
+    transaction per tracker.
     """
-    for tracker in trackers:
-        outcome, card, part = results[tracker]
-        if card is None:
-            continue
-        store = history.history_path(tracker, card.tracker.settings, out_dir, history_file)
-        try:
-            history.record(store, card, folders[tracker], history.content_hash(tracker))
-        except history.HistoryError as exc:
-            outcome = replace(outcome, history_error=str(exc))
-        except OSError as exc:  # the tracker file gone before it could be hashed
-            outcome = replace(outcome, history_error=f"Could not read {tracker.name} to record it: "
-                                                     f"{exc.strerror or exc}.")
-        else:
-            outcome = replace(outcome, history=store)
-        results[tracker] = (outcome, card, part)
+    outcome, card, part = results[tracker]
+    if card is None:
+        return
+    store = history.history_path(tracker, card.tracker.settings, out_dir, history_file)
+    try:
+        history.record(store, card, folder, history.content_hash(tracker))
+    except history.HistoryError as exc:
+        outcome = replace(outcome, history_error=str(exc))
+    except OSError as exc:  # the tracker file gone before it could be hashed
+        outcome = replace(outcome, history_error=f"Could not read {tracker.name} to record it: "
+                                                 f"{exc.strerror or exc}.")
+    else:
+        outcome = replace(outcome, history=store)
+    results[tracker] = (outcome, card, part)
 
 
 # ------------------------------------------------------------------ the web dashboard alone
