@@ -904,12 +904,351 @@ def _open_sheet(source: RowSource, name: str, columns: tuple[Column, ...], issue
     return sheet, grid
 
 
-def _rows(opened, issues: _Issues, columns: tuple[Column, ...]) -> Iterable[_Row]:
+def _rows(opened, issues: _Issues, columns: tuple[Column, ...],
+          plain: Callable[[int, Sequence[object]], bool] | None = None) -> Iterable[_Row]:
+    """The data rows as _Row readers; `plain(index, values)` may take a row whole first (see below)."""
     if opened is None:
         return
     sheet, grid = opened
-    for index, values in _data_rows(sheet, grid, columns):
-        yield _Row(sheet, values, index, issues)
+    if plain is None or not _PLAIN_ROWS:
+        for index, values in _data_rows(sheet, grid, columns):
+            yield _Row(sheet, values, index, issues)
+        return
+    inputs = [sheet.columns[k] for k in (normalise_header(c.header) for c in columns if not c.computed)
+              if k in sheet.columns]
+    for index in range(sheet.header_row + 1, len(grid)):
+        values = grid[index]
+        if plain(index, values):
+            continue
+        width = len(values)
+        for col in inputs:  # as _data_rows: a row with any input column filled
+            if col < width:
+                v = values[col]
+                if v is not None and not (isinstance(v, str) and not v.strip()):
+                    yield _Row(sheet, values, index, issues)
+                    break
+
+
+# ------------------------------------------------------------------ the plain-row fast path
+#
+# Nearly every row of a tracker is plain: clean text, finite numbers, date cells, drop-down
+# choices spelled as the list spells them, and nothing a check would flag. Each sheet reader
+# hands `_rows` a `plain` function that reads such a row whole, with a few type tests per cell
+# instead of a _Row method per field, builds its record and returns True. Anything it is not
+# sure of (a cell of another kind, a blank required field, a row a check would flag) makes it
+# return False before it changes anything, and the row takes the full path, which says what is
+# wrong: so records and issues are the same either way (tests/test_read.py compares the two).
+
+_PLAIN_ROWS = True  # False: every row takes the full path (the tests' reference)
+_MISS = object()  # what a plain_* helper returns for a cell the fast path leaves to _Row
+_FAR = 1 << 62  # the column of a header the sheet lacks: past the end of every row
+_PLAIN_CHOICES = {enum: {m.value: m for m in enum} for enum in (
+    Direction, TargetType, Frequency, CauseCategory, Fishbone, Evidence, Strategy, ActionStatus,
+    Approval, YesNo)}
+
+
+def _plain_columns(opened, *headers: str) -> list[int]:
+    sheet = opened[0]
+    return [_FAR if (col := sheet.column_of(h)) is None else col for h in headers]
+
+
+def _plain_text(value: object) -> object:
+    """_Row.text of an optional plain cell: clean text as is, a blank as ""."""
+    if value is None:
+        return ""
+    if type(value) is str and value and value[0] != "#" and not value[0].isspace() \
+            and not value[-1].isspace():
+        return value
+    return _MISS
+
+
+def _plain_number(value: object) -> object:
+    """_Row.number of an optional plain cell: a finite number cell, or None for a blank."""
+    if value is None or (type(value) is float and math.isfinite(value)):
+        return value
+    return _MISS
+
+
+def _plain_date(value: object) -> object:
+    """_Row.date of an optional plain cell: a date cell (a datetime's day), or None for a blank."""
+    if value is None or type(value) is dt.date:
+        return value
+    if type(value) is dt.datetime:
+        return value.date()
+    return _MISS
+
+
+def _plain_choice(value: object, enum: type[_Choice]) -> object:
+    """_Row.choice of an optional plain cell: a choice spelled exactly as the list, or None for a blank."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return _PLAIN_CHOICES[enum].get(value, _MISS)
+    return _MISS
+
+
+def _plain_percent(value: object) -> object:
+    """_Row.percent_complete of a plain cell: a number cell in range (<= 1 a fraction), or None."""
+    if value is None:
+        return None
+    if type(value) is float and math.isfinite(value):
+        points = value * 100 if 0 <= value <= 1 else value
+        if 0 <= points <= 100:
+            return points
+    return _MISS
+
+
+def _plain_tolerance(value: object) -> object:
+    """_Row.tolerance of a plain cell: a number cell in range (below 1 a fraction), or None."""
+    if value is None:
+        return None
+    if type(value) is float and math.isfinite(value):
+        points = value * 100 if 0 <= value < 1 else value
+        if 0 <= points <= 100:
+            return points
+    return _MISS
+
+
+def _plain_objectives(opened, records: list[Objective], ids: _Ids) -> Callable[[int, Sequence[object]], bool]:
+    """_read_objectives for a plain row (a numeric Target Value; no check would flag it)."""
+    (c_id, c_department, c_kpi, c_unit, c_direction, c_baseline, c_baseline_date, c_type, c_value, c_target_date,
+     c_tolerance, c_frequency, c_owner) = _plain_columns(
+        opened, "KPI ID", "Department", "KPI", "Unit", "Direction", "Baseline", "Baseline Date", "Target Type",
+        "Target Value", "Target Date", "Tolerance %", "Frequency", "Owner")
+    first_row = ids.first_row
+    needs_baseline = (TargetType.PCT_CHANGE, TargetType.CHANGE)
+
+    def plain(index: int, values: Sequence[object]) -> bool:
+        n = len(values)
+        kpi_id = _plain_text(values[c_id] if c_id < n else None)
+        department = _plain_text(values[c_department] if c_department < n else None)
+        kpi = _plain_text(values[c_kpi] if c_kpi < n else None)
+        if kpi_id is _MISS or not kpi_id or kpi_id in first_row or department is _MISS or not department \
+                or kpi is _MISS or not kpi:
+            return False
+        direction = _plain_choice(values[c_direction] if c_direction < n else None, Direction)
+        target_type = _plain_choice(values[c_type] if c_type < n else None, TargetType)
+        frequency = _plain_choice(values[c_frequency] if c_frequency < n else None, Frequency)
+        if direction is None or direction is _MISS or target_type is None or target_type is _MISS \
+                or frequency is None or frequency is _MISS:
+            return False
+        target_value = values[c_value] if c_value < n else None
+        if type(target_value) is not float or not math.isfinite(target_value):
+            return False  # a worded target, a blank or text: the full path says how it reads it
+        baseline = _plain_number(values[c_baseline] if c_baseline < n else None)
+        if baseline is _MISS or (baseline is None and target_type in needs_baseline):
+            return False
+        baseline_date = _plain_date(values[c_baseline_date] if c_baseline_date < n else None)
+        target_date = _plain_date(values[c_target_date] if c_target_date < n else None)
+        if baseline_date is _MISS or target_date is _MISS \
+                or (baseline_date and target_date and target_date <= baseline_date):
+            return False
+        tolerance = _plain_tolerance(values[c_tolerance] if c_tolerance < n else None)
+        unit = _plain_text(values[c_unit] if c_unit < n else None)
+        owner = _plain_text(values[c_owner] if c_owner < n else None)
+        if tolerance is _MISS or unit is _MISS or owner is _MISS:
+            return False
+        first_row[kpi_id] = index + 1
+        records.append(Objective(
+            kpi_id=kpi_id, department=department, kpi=kpi, unit=unit, direction=direction, baseline=baseline,
+            target_type=target_type, target_value=target_value, tolerance_pct=tolerance, frequency=frequency,
+            owner=owner, row=index + 1, baseline_date=baseline_date, target_date=target_date,
+        ))
+        return True
+
+    return plain
+
+
+def _plain_actuals(opened, records: list[Actual], kpi_ids: _Ids,
+                   seen: dict[tuple[str, dt.date], int]) -> Callable[[int, Sequence[object]], bool]:
+    """_read_actuals for a plain row (a known KPI, no second actual for its date): the most rows
+    of all, so its cells are tested inline."""
+    c_id, c_day, c_value, c_source, c_comment = _plain_columns(
+        opened, "KPI ID", "Period End", "Actual", "Source", "Comment")
+    known = kpi_ids.first_row if kpi_ids.readable else None
+    isfinite, date, datetime = math.isfinite, dt.date, dt.datetime
+
+    def plain(index: int, values: Sequence[object]) -> bool:
+        n = len(values)
+        kpi_id = values[c_id] if c_id < n else None
+        if type(kpi_id) is not str or not kpi_id or kpi_id[0] == "#" or kpi_id[0].isspace() \
+                or kpi_id[-1].isspace() or (known is not None and kpi_id not in known):
+            return False
+        day = values[c_day] if c_day < n else None
+        if type(day) is not date:
+            if type(day) is not datetime:
+                return False
+            day = day.date()
+        actual = values[c_value] if c_value < n else None
+        if type(actual) is not float or not isfinite(actual):
+            return False
+        source = values[c_source] if c_source < n else None
+        if source is None:
+            source = ""
+        elif type(source) is not str or not source or source[0] == "#" or source[0].isspace() \
+                or source[-1].isspace():
+            return False
+        comment = values[c_comment] if c_comment < n else None
+        if comment is None:
+            comment = ""
+        elif type(comment) is not str or not comment or comment[0] == "#" or comment[0].isspace() \
+                or comment[-1].isspace():
+            return False
+        key = (kpi_id, day)
+        if key in seen:
+            return False
+        seen[key] = index + 1
+        records.append(Actual(kpi_id, day, actual, source, comment, index + 1))  # the fields' order
+        return True
+
+    return plain
+
+
+def _plain_causes(opened, records: list[Cause], kpi_ids: _Ids,
+                  ids: _Ids) -> Callable[[int, Sequence[object]], bool]:
+    """_read_causes for a plain row (a new Cause ID, a known KPI, a Weight of 0 or more)."""
+    (c_id, c_kpi, c_description, c_category, c_fishbone, c_impact, c_weight, c_evidence,
+     c_confirmed) = _plain_columns(opened, "Cause ID", "KPI ID", "Description", "Category", "Fishbone", "Impact",
+                                   "Weight", "Evidence", "Confirmed")
+    c_whys = _plain_columns(opened, *(f"Why {n}" for n in range(1, 6)))
+    known = kpi_ids.first_row if kpi_ids.readable else None
+    first_row, kpi_of = ids.first_row, ids.kpi_of
+
+    def plain(index: int, values: Sequence[object]) -> bool:
+        n = len(values)
+        cause_id = _plain_text(values[c_id] if c_id < n else None)
+        kpi_id = _plain_text(values[c_kpi] if c_kpi < n else None)
+        description = _plain_text(values[c_description] if c_description < n else None)
+        if cause_id is _MISS or not cause_id or cause_id in first_row or kpi_id is _MISS or not kpi_id \
+                or (known is not None and kpi_id not in known) or description is _MISS or not description:
+            return False
+        category = _plain_choice(values[c_category] if c_category < n else None, CauseCategory)
+        fishbone = _plain_choice(values[c_fishbone] if c_fishbone < n else None, Fishbone)
+        evidence = _plain_choice(values[c_evidence] if c_evidence < n else None, Evidence)
+        confirmed = _plain_choice(values[c_confirmed] if c_confirmed < n else None, YesNo)
+        weight = _plain_number(values[c_weight] if c_weight < n else None)
+        impact = _plain_text(values[c_impact] if c_impact < n else None)
+        if category is _MISS or fishbone is _MISS or evidence is _MISS or confirmed is _MISS or weight is _MISS \
+                or (weight is not None and weight < 0) or impact is _MISS:
+            return False
+        whys = []
+        for c in c_whys:
+            why = _plain_text(values[c] if c < n else None)
+            if why is _MISS:
+                return False
+            if why:
+                whys.append(why)
+        first_row[cause_id] = index + 1
+        kpi_of[cause_id] = kpi_id
+        records.append(Cause(
+            cause_id=cause_id, kpi_id=kpi_id, category=category, fishbone=fishbone, description=description,
+            whys=tuple(whys), impact=impact, weight=weight, evidence=evidence, confirmed=confirmed is YesNo.YES,
+            row=index + 1,
+        ))
+        return True
+
+    return plain
+
+
+def _plain_actions(opened, records: list[Action], kpi_ids: _Ids, cause_ids: _Ids,
+                   ids: _Ids) -> Callable[[int, Sequence[object]], bool]:
+    """_read_actions for a plain row (a new Action ID, known references that agree, weeks > 0, a
+    Due Date that is the formula's, blank, or typed over on or after the start)."""
+    (c_id, c_cause, c_kpi, c_department, c_action, c_strategy, c_owner, c_start, c_weeks, c_due, c_milestones,
+     c_status, c_pct, c_approved, c_resources, c_obstacles, c_escalate, c_outcome, c_last) = _plain_columns(
+        opened, "Action ID", "Cause ID", "KPI ID", "Department", "Action", "Strategy", "Owner", "Start Date",
+        "Timeline (weeks)", "Due Date", "Milestones", "Status", "% Complete", "Approved", "Resources Needed",
+        "Obstacles", "Escalate", "Expected Outcome", "Last Update")
+    known_kpis = kpi_ids.first_row if kpi_ids.readable else None
+    known_causes = cause_ids.first_row if cause_ids.readable else None
+    kpi_of_cause, first_row = cause_ids.kpi_of, ids.first_row
+
+    def plain(index: int, values: Sequence[object]) -> bool:
+        n = len(values)
+        action_id = _plain_text(values[c_id] if c_id < n else None)
+        cause_id = _plain_text(values[c_cause] if c_cause < n else None)
+        kpi_id = _plain_text(values[c_kpi] if c_kpi < n else None)
+        if action_id is _MISS or not action_id or action_id in first_row or cause_id is _MISS or kpi_id is _MISS \
+                or (cause_id and known_causes is not None and cause_id not in known_causes) \
+                or (kpi_id and known_kpis is not None and kpi_id not in known_kpis):
+            return False
+        cause_kpi = kpi_of_cause.get(cause_id, "")
+        if kpi_id and cause_kpi and kpi_id != cause_kpi:
+            return False
+        department = _plain_text(values[c_department] if c_department < n else None)
+        action = _plain_text(values[c_action] if c_action < n else None)
+        owner = _plain_text(values[c_owner] if c_owner < n else None)
+        if department is _MISS or not department or action is _MISS or not action or owner is _MISS or not owner:
+            return False
+        start = _plain_date(values[c_start] if c_start < n else None)
+        weeks = values[c_weeks] if c_weeks < n else None
+        if start is None or start is _MISS or type(weeks) is not float or not math.isfinite(weeks) or weeks <= 0:
+            return False
+        try:
+            due = original_due(start, weeks)
+        except (OverflowError, ValueError):
+            return False
+        typed = values[c_due] if c_due < n else None
+        if typed is None or (type(typed) is float and typed == 0):
+            typed = None  # the formula with no cached value, or a blank
+        else:
+            typed = _plain_date(typed)
+            if typed is _MISS or typed < start:
+                return False
+            if typed == due:
+                typed = None
+        strategy = _plain_choice(values[c_strategy] if c_strategy < n else None, Strategy)
+        status = _plain_choice(values[c_status] if c_status < n else None, ActionStatus)
+        approved = _plain_choice(values[c_approved] if c_approved < n else None, Approval)
+        escalate = _plain_choice(values[c_escalate] if c_escalate < n else None, YesNo)
+        pct = _plain_percent(values[c_pct] if c_pct < n else None)
+        last_update = _plain_date(values[c_last] if c_last < n else None)
+        if strategy is _MISS or status is None or status is _MISS or approved is _MISS or escalate is _MISS \
+                or pct is _MISS or last_update is _MISS:
+            return False
+        milestones = _plain_text(values[c_milestones] if c_milestones < n else None)
+        resources = _plain_text(values[c_resources] if c_resources < n else None)
+        obstacles = _plain_text(values[c_obstacles] if c_obstacles < n else None)
+        outcome = _plain_text(values[c_outcome] if c_outcome < n else None)
+        if milestones is _MISS or resources is _MISS or obstacles is _MISS or outcome is _MISS:
+            return False
+        first_row[action_id] = index + 1
+        records.append(Action(
+            action_id=action_id, cause_id=cause_id, kpi_id=kpi_id, department=department, action=action,
+            strategy=strategy, owner=owner, start_date=start, timeline_weeks=weeks, due_date_typed=typed,
+            milestones=milestones, status=status, pct_complete=pct, approved=approved, resources_needed=resources,
+            obstacles=obstacles, escalate=escalate is YesNo.YES, expected_outcome=outcome,
+            last_update=last_update, row=index + 1,
+        ))
+        return True
+
+    return plain
+
+
+def _plain_updates(opened, records: list[Update], action_ids: _Ids) -> Callable[[int, Sequence[object]], bool]:
+    """_read_updates for a plain row (an update of a known action)."""
+    c_date, c_id, c_reporter, c_status, c_pct, c_note = _plain_columns(
+        opened, "Date", "Action ID", "Reporter", "Status", "% Complete", "Note")
+    known = action_ids.first_row if action_ids.readable else None
+
+    def plain(index: int, values: Sequence[object]) -> bool:
+        n = len(values)
+        date = _plain_date(values[c_date] if c_date < n else None)
+        action_id = _plain_text(values[c_id] if c_id < n else None)
+        if date is None or date is _MISS or action_id is _MISS or not action_id \
+                or (known is not None and action_id not in known):
+            return False
+        status = _plain_choice(values[c_status] if c_status < n else None, ActionStatus)
+        pct = _plain_percent(values[c_pct] if c_pct < n else None)
+        reporter = _plain_text(values[c_reporter] if c_reporter < n else None)
+        note = _plain_text(values[c_note] if c_note < n else None)
+        if status is _MISS or pct is _MISS or reporter is _MISS or note is _MISS:
+            return False
+        records.append(Update(date=date, action_id=action_id, reporter=reporter, status=status, pct_complete=pct,
+                              note=note, row=index + 1))
+        return True
+
+    return plain
 
 
 def _claim_id(row: _Row, header: str, value: str, ids: _Ids, what: str) -> bool:
@@ -934,7 +1273,8 @@ def _check_ref(row: _Row, header: str, value: str, ids: _Ids, sheet: str, requir
 def _read_objectives(opened, issues: _Issues) -> tuple[list[Objective], _Ids]:
     records: list[Objective] = []
     ids = _Ids(readable=opened is not None)
-    for row in _rows(opened, issues, contract.OBJECTIVES):
+    plain = _plain_objectives(opened, records, ids) if opened is not None else None
+    for row in _rows(opened, issues, contract.OBJECTIVES, plain):
         kpi_id = row.text("KPI ID", required=True)
         if kpi_id and not _claim_id(row, "KPI ID", kpi_id, ids, "KPI"):
             continue
@@ -995,7 +1335,8 @@ def _worded_target(row: _Row, text: str, explicit: TargetType | None, direction:
 def _read_actuals(opened, kpi_ids: _Ids, issues: _Issues) -> list[Actual]:
     records: list[Actual] = []
     seen: dict[tuple[str, dt.date], int] = {}
-    for row in _rows(opened, issues, contract.ACTUALS):
+    plain = _plain_actuals(opened, records, kpi_ids, seen) if opened is not None else None
+    for row in _rows(opened, issues, contract.ACTUALS, plain):
         kpi_id = row.text("KPI ID", required=True)
         _check_ref(row, "KPI ID", kpi_id, kpi_ids, contract.OBJECTIVES_SHEET, required=True)
         period_end = row.date("Period End", required=True)
@@ -1016,7 +1357,8 @@ def _read_actuals(opened, kpi_ids: _Ids, issues: _Issues) -> list[Actual]:
 def _read_causes(opened, kpi_ids: _Ids, issues: _Issues) -> tuple[list[Cause], _Ids]:
     records: list[Cause] = []
     ids = _Ids(readable=opened is not None)
-    for row in _rows(opened, issues, contract.CAUSES):
+    plain = _plain_causes(opened, records, kpi_ids, ids) if opened is not None else None
+    for row in _rows(opened, issues, contract.CAUSES, plain):
         cause_id = row.text("Cause ID", required=True)
         if cause_id and not _claim_id(row, "Cause ID", cause_id, ids, "cause"):
             continue
@@ -1046,7 +1388,8 @@ def _read_causes(opened, kpi_ids: _Ids, issues: _Issues) -> tuple[list[Cause], _
 def _read_actions(opened, kpi_ids: _Ids, cause_ids: _Ids, issues: _Issues) -> tuple[list[Action], _Ids]:
     records: list[Action] = []
     ids = _Ids(readable=opened is not None)
-    for row in _rows(opened, issues, contract.ACTIONS):
+    plain = _plain_actions(opened, records, kpi_ids, cause_ids, ids) if opened is not None else None
+    for row in _rows(opened, issues, contract.ACTIONS, plain):
         action_id = row.text("Action ID", required=True)
         if action_id and not _claim_id(row, "Action ID", action_id, ids, "action"):
             continue
@@ -1121,7 +1464,8 @@ def _typed_due_date(row: _Row, start: dt.date | None, weeks: float | None) -> dt
 
 def _read_updates(opened, action_ids: _Ids, issues: _Issues) -> list[Update]:
     records: list[Update] = []
-    for row in _rows(opened, issues, contract.UPDATES):
+    plain = _plain_updates(opened, records, action_ids) if opened is not None else None
+    for row in _rows(opened, issues, contract.UPDATES, plain):
         date = row.date("Date", required=True)
         action_id = row.text("Action ID", required=True)
         _check_ref(row, "Action ID", action_id, action_ids, contract.ACTIONS_SHEET, required=True)

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 import xlsxwriter
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from saypro_xl import rules
@@ -802,3 +803,164 @@ def test_a_target_date_not_after_the_baseline_date_is_a_warning(tmp_path):
         "Objectives!J2: Target Date 2025-06-01 is not after Baseline Date 2025-06-30; put the target date "
         "later (pace needs a path from baseline to target)"]
     assert tracker.warnings == tracker.issues
+
+
+# ------------------------------------------------------------ the plain-row fast path
+
+# Each input column's cells as a mix of what the fast path takes (clean text, number and date
+# cells, exact choices) and everything it must leave to the full reader: blanks, padded or
+# error-looking text, error values, booleans, ints, non-finite numbers, text numbers and dates,
+# serials, choices in other case, out-of-range percentages, datetimes with a time. IDs come from
+# a few values, so rows repeat them and point at ones no sheet has.
+_NAN, _INF = float("nan"), float("inf")
+_ERR = CellError("#REF!")
+_IDS = ["K1", "K2", "K3", "C1", "C2", "A1", "A2", "k1", " K1", "K1 ", "#N/A", "#1", "", None, 1.0, True, _ERR]
+_TEXTS = ["Sales", "two words", "Ünïcode ✓", None, "", "  ", " pad", "pad ", "#REF!", "#tag", _ERR, 3.0, 2.5,
+          True, d(2025, 1, 31), "line\nbreak"]
+_NUMBERS = [10.0, 0.0, -0.0, -5.0, 0.5, 1.0, 80.0, 150.0, 7, None, "", "12", "1,234", "abc", " 3 ", _NAN, _INF,
+            True, _ERR, d(2025, 1, 1)]
+_DATES = [d(2025, 1, 31), dt.datetime(2025, 1, 31), d(2024, 12, 31), d(2025, 1, 6), d(2025, 1, 20),
+          dt.datetime(2025, 1, 20, 12, 30), None, "", "2025-01-31", "31/01/2025", "junk", 45688.0, 5.0, True,
+          _ERR, dt.time(0, 0), dt.timedelta(0)]
+_PERCENTS = [0.5, 1.0, 0.0, 50.0, 100.0, 150.0, -1.0, "45%", "x%", None, _NAN, True, 60]
+_TOLERANCES = [0.05, 5.0, 1.0, 0.0, 150.0, -0.5, "5%", None, "abc", _INF]
+
+
+def _choices(enum):
+    values = [m.value for m in enum]
+    return values + [values[0].upper(), f" {values[-1]}", "nope", None, "", True, _ERR]
+
+
+def _pool(sheet, column):
+    """The cells a column of the equivalence test draws from."""
+    header = column.header
+    if header.endswith("ID"):
+        return _IDS
+    if column.kind == "choice":
+        enum = {"Direction": Direction, "Target Type": TargetType, "Frequency": Frequency,
+                "Category": CauseCategory, "Fishbone": Fishbone, "Evidence": Evidence, "Strategy": Strategy,
+                "Status": ActionStatus, "Approved": Approval}.get(header)
+        return _choices(enum) if enum else ["Yes", "No", "yes", "Pending", None, True, False, _ERR]
+    if header == "% Complete":
+        return _PERCENTS
+    if header == "Tolerance %":
+        return _TOLERANCES
+    if header == "Target Value":
+        return _NUMBERS + ["15% increase", "reduce by 5", "up 10"]
+    if header == "Timeline (weeks)":
+        return [2.0, 1.5, 0.0, -1.0, 1e12, None, "3", True, 4]
+    if header == "Start Date":  # 2 weeks from 2025-01-06 is the Due Date formula's 2025-01-20
+        return [d(2025, 1, 6), dt.datetime(2025, 1, 6, 9), d(2025, 1, 31), *_DATES]
+    if header == "Due Date":  # the formula's date, none, one before the start, a typed one, 0
+        return [d(2025, 1, 20), None, d(2024, 12, 31), d(2025, 3, 3), 0.0, -0.0, *_DATES]
+    if header == "Weight":
+        return [10.0, 0.0, -5.0, *_NUMBERS]
+    if column.kind == "date":
+        return _DATES
+    if column.kind in ("number", "percent", "int"):
+        return _NUMBERS
+    return _TEXTS
+
+
+@st.composite
+def _input_sheets(draw):
+    from saypro_xl import contract
+
+    sheets = {}
+    for name, columns in contract.INPUT_SHEETS.items():
+        kept = [c for c in columns if c.required or draw(st.integers(0, 5))]  # an optional column may be missing
+        if draw(st.booleans()):
+            kept = draw(st.permutations(kept))
+        rows = [[c.header for c in kept]]
+        for _ in range(draw(st.integers(0, 10))):
+            # A plain-looking row (each pool starts with values the fast path may take), then up to
+            # three cells of anything.
+            row = [_pool(name, c)[draw(st.sampled_from([0, 0, 1, 2]))] for c in kept]
+            for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2, 3])) if kept else 0):
+                at = draw(st.integers(0, len(kept) - 1))
+                row[at] = draw(st.sampled_from(_pool(name, kept[at])))
+            if draw(st.integers(0, 9)) == 0:
+                row = row[:draw(st.integers(0, len(row)))]  # a short row, as a live range may hand over
+            rows.append(row)
+        sheets[name] = rows
+    return sheets
+
+
+@hypothesis_settings(max_examples=200)
+@given(_input_sheets())
+def test_plain_row_fast_path_reads_exactly_as_the_full_path(sheets):
+    from saypro_xl import read
+
+    fast = read_tracker(ListSource(copy.deepcopy(sheets)))
+    read._PLAIN_ROWS = False
+    try:
+        full = read_tracker(ListSource(copy.deepcopy(sheets)))
+    finally:
+        read._PLAIN_ROWS = True
+    assert fast.issues == full.issues
+    assert fast == full
+
+
+def test_plain_rows_take_the_fast_path(tmp_path, monkeypatch):
+    """The sample tracker is all plain rows: none of its input rows needs a _Row (else the fast
+    path would be silently dead and the test above vacuous)."""
+    from saypro_xl import read
+
+    made = []
+
+    class CountedRow(read._Row):
+        def __init__(self, sheet, *args):
+            made.append(sheet.title)
+            super().__init__(sheet, *args)
+
+    monkeypatch.setattr(read, "_Row", CountedRow)
+    tracker = _load(tmp_path)
+    assert tracker.issues == () and len(tracker.actuals) == 5
+    assert [title for title in made if title != "Settings"] == []
+
+
+def _fast_and_full(sheets):
+    from saypro_xl import read
+
+    fast = read_tracker(ListSource(copy.deepcopy(sheets)))
+    read._PLAIN_ROWS = False
+    try:
+        full = read_tracker(ListSource(copy.deepcopy(sheets)))
+    finally:
+        read._PLAIN_ROWS = True
+    return fast, full
+
+
+def test_every_single_cell_change_reads_the_same_both_ways():
+    """Two plain rows per sheet, then each cell of the first row in turn given each value of its
+    column's pool: every test of the fast path meets the value that must make it step aside."""
+    from saypro_xl import contract
+
+    # Row 1 refers to K1, C1, A1 and row 2 to K2, C2, A2; a target needing its baseline, and the
+    # second actual on the same day as the first (for the other KPI).
+    own = {"KPI ID": "K1", "Cause ID": "C1", "Action ID": "A1", "Target Date": d(2025, 12, 31),
+           "Target Type": TargetType.CHANGE.value}
+    second = {"KPI ID": "K2", "Cause ID": "C2", "Action ID": "A2"}
+    base = {}
+    for name, columns in contract.INPUT_SHEETS.items():
+        kept = [c for c in columns if not c.computed or c.header == "Due Date"]
+        first = [own.get(c.header, _pool(name, c)[0]) for c in kept]
+        again = [second.get(c.header, v) for c, v in zip(kept, first)]
+        base[name] = ([c.header for c in kept], first, again, kept)
+    sheets = {name: [headers, list(first), list(again)] for name, (headers, first, again, _) in base.items()}
+    sheets["Settings"] = [["Setting", "Value"]]
+    fast, full = _fast_and_full(sheets)
+    assert fast == full and [str(i) for i in fast.issues] == []  # the base is plain, and all of it reads
+    assert (len(fast.objectives), len(fast.actuals), len(fast.causes), len(fast.actions), len(fast.updates)) \
+        == (2, 2, 2, 2, 2)
+    tried = 0
+    for name, (headers, first, again, kept) in base.items():
+        for at, column in enumerate(kept):
+            for value in [*_pool(name, column), "K2", "C2", "A2"]:
+                changed = copy.deepcopy(sheets)
+                changed[name][1][at] = value
+                fast, full = _fast_and_full(changed)
+                assert fast.issues == full.issues, (name, column.header, value)
+                assert fast == full, (name, column.header, value)
+                tried += 1
+    assert tried > 1000
