@@ -348,6 +348,8 @@ _NOT_CANON = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z]{1,3}[0-9]{1,7}"))')
 _PREFIXED_CELL = re.compile(rb':c[\s/>]')  # <x:c ...>: two patterns, each with a literal start, scan fastest
 _CANON_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
 _CANON_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CANON_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ERROR_TYPE = re.compile(rb"""t=["']e["']""")  # t="e" or t='e': one pass, faster than two `in`s
 _ROW_NUMBER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\s+r="[0-9]+"')
 _ANY_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
@@ -363,6 +365,19 @@ def _above(number: int) -> bytes:
             rest = len(text) - i - 1
             alternatives.append(text[:i].encode() + b"[%d-9]" % (int(digit) + 1)
                                 + (b"[0-9]{%d}" % rest if rest else b""))
+    return b"|".join(alternatives)
+
+
+def _letters_above(number: int) -> bytes:
+    """A regex matching exactly the column letters (A-Z, no more than _NOT_CANON lets through)
+    of the columns after column `number` (1-based; 0 matches every column)."""
+    text = _column_letters(number) if number > 0 else ""
+    alternatives = [rb"[A-Z]{%d,}" % (len(text) + 1)]
+    for i, letter in enumerate(text):
+        if letter != "Z":
+            rest = len(text) - i - 1
+            alternatives.append(text[:i].encode() + b"[%c-Z]" % (ord(letter) + 1)
+                                + (b"[A-Z]{%d}" % rest if rest else b""))
     return b"|".join(alternatives)
 
 
@@ -400,23 +415,30 @@ class _Extent:
     def cells(self) -> int:
         return self.rows * self.columns
 
-    def feed(self, text: bytes) -> None:
-        self.errors = self.errors or b't="e"' in text or b"t='e'" in text
-        if _NOT_CANON.search(text) or _PREFIXED_CELL.search(text):
-            self._walk(text)
+    def feed(self, text: bytes, start: int = 0, end: int | None = None) -> None:
+        """Take in text[start:end] (bounds, not a slice: a chunk is megabytes)."""
+        end = len(text) if end is None else end
+        self.errors = self.errors or _ERROR_TYPE.search(text, start, end) is not None
+        if _NOT_CANON.search(text, start, end) or _PREFIXED_CELL.search(text, start, end):
+            self._walk(text[start:end])
             return
-        letters = set(_CANON_LETTERS.findall(text))
-        if not letters:  # no cell at all (formatted empty rows, say): only where the rows got to
-            last = max(text.rfind(b"<row"), text.rfind(b":row"))
+        tail = text.rfind(b'<c r="', start, end)  # each one canonical here (_NOT_CANON found no other)
+        if tail < 0:  # no cell at all (formatted empty rows, say): only where the rows got to
+            last = max(text.rfind(b"<row", start, end), text.rfind(b":row", start, end))
             if last >= 0:
-                self._walk(text[last:] if _ROW_NUMBER.match(text, last) else text)
+                self._walk(text[last:end] if _ROW_NUMBER.match(text, last, end) else text[start:end])
             return
-        self.columns = max(self.columns, max(map(_column_number, letters)))
-        tail = text.rfind(b'<c r="')
-        last = int(_CANON_ROWS.match(text, tail).group(1))  # rows ascend: the last cell's is the most
-        self._walk(text[tail:])  # where the chunk leaves the position, for implicit cells to come
-        if re.search(rb'<c r="[A-Z]{1,3}(?:' + _above(last) + rb')"', text):  # rows out of order
-            last = max(map(int, set(_CANON_ROWS.findall(text))))
+        cell = _CANON_CELL.match(text, tail, end)
+        columns = max(self.columns, _column_number(cell.group(1)))
+        last = int(cell.group(2))  # rows ascend: the last cell's is the most
+        self._walk(text[tail:end])  # where the chunk leaves the position, for implicit cells to come
+        # Two passes with no match as a rule (each faster than listing the chunk's cells): a cell
+        # right of the columns so far, a cell below the last one's row (rows out of order).
+        if re.compile(rb'<c r="(?:' + _letters_above(columns) + rb')[0-9]').search(text, start, end):
+            columns = max(columns, max(map(_column_number, set(_CANON_LETTERS.findall(text, start, end)))))
+        if re.compile(rb'<c r="[A-Z]{1,3}+(?:' + _above(last) + rb')"').search(text, start, end):
+            last = max(map(int, set(_CANON_ROWS.findall(text, start, end))))
+        self.columns = columns
         self.rows = max(self.rows, last)
 
     def _walk(self, text: bytes) -> None:
@@ -458,7 +480,8 @@ def sheet_extent(chunks: Iterable[bytes]) -> _Extent:
             continue
         if len(text) - cut > 1 * MiB:  # a tag a megabyte long is no cell: read it as it stands
             cut = len(text)
-        extent.feed(text[:cut])
+            extent.errors = True  # a t="e" may now straddle two pieces: count it as there
+        extent.feed(text, 0, cut)  # text[:cut], not copied out
         carry = text[cut:]
         if extent.cells > MAX_SHEET_CELLS:
             extent.stopped = b"<c" in carry or next(chunks, None) is not None  # more may follow

@@ -333,6 +333,22 @@ def test_the_extent_scan_measures_what_calamine_builds(tmp_path, xml, chunk):
         assert (extent.rows, extent.columns) == (rows, columns)
 
 
+@pytest.mark.parametrize("number", [0, 1, 5, 25, 26, 27, 52, 676, 701, 702, 703, 728, 16384, 18277, 18278])
+def test_columns_after_a_column_are_what_the_extent_scan_looks_for(number):
+    after = re.compile(rb"(?:" + guard._letters_above(number) + rb")\Z")
+    assert [n for n in range(1, 18279) if after.match(guard._column_letters(n).encode())] \
+        == list(range(number + 1, 18279))
+
+
+def test_the_extent_scan_finds_a_far_cell_anywhere_in_a_chunk():
+    cells = [f'<c r="B{r}"><v>1</v></c>' for r in range(1, 400)]
+    for at, far in ((0, '<c r="XFD7"><v>1</v></c>'), (200, '<c r="C1048576"><v>1</v></c>')):
+        xml = ('<sheetData><row r="1">' + "".join(cells[:at] + [far] + cells[at:]) + "</row></sheetData>").encode()
+        for size in (64, 1000, len(xml)):
+            extent = guard.sheet_extent(xml[i:i + size] for i in range(0, len(xml), size))
+            assert (extent.rows, extent.columns) == ((399, 16384) if at == 0 else (1048576, 3)), (at, size)
+
+
 def test_the_extent_scan_reads_prefixed_and_reordered_cells():
     xml = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
            b'<x:row r="1"><x:c s="0" r="B1"><x:v>1</x:v></x:c></x:row>'
