@@ -5,11 +5,15 @@
 Run as a script, never imported by the package: it imports only the standard library and
 python-calamine, so it starts fast. It limits its own address space to MEMORY_BYTES (POSIX),
 parses the workbook from stdin and writes a pickle to stdout: {"names": [...], "grids":
-{sheet: rows}} or {"error": "open" | "sheet", "sheet": ..., "detail": ...}. If calamine aborts
+{sheet: rows}} or {"error": "open" | "sheet", "sheet": ..., "detail": ...}. In the rows an empty
+cell is None (calamine's "" converted here, once), and equal texts and dates are one object each,
+so the pickle names each once (a sheet repeats its IDs and dates on every row). If calamine aborts
 the process (an allocation it cannot make), only this child dies; the parent says so in one
 sentence. Exit codes: 0 answered, 3 out of memory (MemoryError), 5 python-calamine missing.
 """
 
+import datetime
+import gc
 import io
 import json
 import pickle
@@ -36,7 +40,20 @@ def _failure(kind: str, exc: BaseException, sheet: str = "") -> dict:
     return {"error": kind, "sheet": sheet, "detail": text}
 
 
+def _compact(grid: list, one: dict) -> list:
+    """calamine's rows with None for "" and one object for equal texts and dates (see the top);
+    `one` holds the first of each value, across sheets, starting as {"": None}. Texts and dates
+    never equal each other, so one table serves both."""
+    keep = one.setdefault
+    kinds = frozenset((str, datetime.date, datetime.datetime))  # never floats: 1.0 == True, 0.0 == -0.0
+    for i, row in enumerate(grid):  # row by row, so the old rows go as the new ones come
+        grid[i] = [keep(v, v) if type(v) in kinds else v for v in row]
+    return grid
+
+
 def main(argv: list) -> int:
+    # A short-lived process whose objects form no cycles: the collector would only walk the rows.
+    gc.disable()
     titles, memory = json.loads(argv[1]), int(argv[2])
     try:
         from python_calamine import CalamineWorkbook
@@ -54,12 +71,12 @@ def main(argv: list) -> int:
         except BaseException as exc:  # calamine's errors, and a Rust panic (pyo3's PanicException)
             pickle.dump(_failure("open", exc), out)
             return 0
-        grids = {}
+        grids, one = {}, {"": None}
         for title in titles:
             if title not in names:
                 continue
             try:
-                grids[title] = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+                grids[title] = _compact(book.get_sheet_by_name(title).to_python(skip_empty_area=False), one)
             except MemoryError:
                 raise
             except BaseException as exc:  # as above

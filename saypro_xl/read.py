@@ -164,8 +164,10 @@ class FileRowSource:
 
     def rows(self, sheet: str) -> list[list[object]]:
         if sheet not in self._cache:
+            isolated = self._grids is not None
             grid = self._grid(sheet)
-            rows = [[None if v == "" else v for v in row] for row in grid]
+            # The child process already gave None for "" (guard.Parsed), and its rows are ours.
+            rows = grid if isolated else [[None if v == "" else v for v in row] for row in grid]
             # calamine shows error cells as empty text; put the error codes back.
             for (r, c), code in self._errors_of(sheet).items():
                 if r < len(rows) and c < len(rows[r]):
