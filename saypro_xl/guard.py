@@ -105,6 +105,8 @@ class Package:
     sheet_parts: dict[str, str] = field(default_factory=dict)  # sheet name -> part, per workbook.xml
     _checked: set[str] = field(default_factory=set)
     error_parts: set[str] = field(default_factory=set)  # checked sheets holding error cells (t="e")
+    scanned: set[str] = field(default_factory=set)  # sheet parts check_sheet read whole (error_parts among them)
+    unique_names: bool = True  # no part name twice in the zip (readers differ on which one they take)
 
     def label(self, part: str) -> str:
         """How a message names a part: 'sheet "Actuals"', the shared text, or the part's path."""
@@ -130,6 +132,8 @@ class Package:
             extent = sheet_extent(_inflated(self, self.members[one]))
             if extent.errors:
                 self.error_parts.add(one)
+            if not extent.stopped:
+                self.scanned.add(one)
             if extent.cells > MAX_SHEET_CELLS:
                 corner = f"{_column_letters(extent.columns)}{extent.rows}"
                 raise RefusedWorkbook(
@@ -138,6 +142,11 @@ class Package:
                     f"more than the {MAX_SHEET_CELLS:,} saypro-xl reads in one sheet; {FIX_EXTENT}."
                 )
         self._checked.add(title)
+
+    def without_errors(self, part: str) -> bool:
+        """True when `part` is a sheet part that check_sheet read whole and found no error cell
+        (t="e") in, and no other part has its name: no reader can find an error value there."""
+        return self.unique_names and part in self.scanned and part not in self.error_parts
 
 
 def open_package(data: bytes, name: str) -> Package:
@@ -158,7 +167,7 @@ def open_package(data: bytes, name: str) -> Package:
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         members.setdefault(info.filename, info)  # a name twice: readers take the first
-    package = Package(name, data, members)
+    package = Package(name, data, members, unique_names=len(members) == len(infos))
     for part in _WORKBOOK_PARTS:  # first, so that later sentences can name sheets
         if part in members:
             _check_declared(package, members[part])

@@ -131,6 +131,7 @@ class FileRowSource:
         self._package = _guarded(self.name, data)
         self._cache: dict[str, list[list[object]]] = {}
         self._error_cells: dict[str, dict[tuple[int, int], str]] | None = None
+        self._parts: dict[str, str] | None = None  # sheet name -> part, as _scan_error_cells finds them
         self._totals: dict[str, list[tuple[int, int, int]]] | None = None
         self._grids: dict[str, list[list[object]]] | None = None  # parsed by the child, not yet used
         # The sheets the reader will ask for are measured before anything is parsed; what the
@@ -225,6 +226,13 @@ class FileRowSource:
 
     def _errors_of(self, sheet: str) -> dict[tuple[int, int], str]:
         if self._error_cells is None:
+            # The guard read this sheet's part whole before the parse: without a t="e" there, the
+            # scan (every sheet inflated once more) cannot find one.
+            if self._parts is None:
+                self._parts = _sheet_parts_of(self._data)
+            part = self._parts.get(sheet)
+            if part is not None and self._package.without_errors(part):
+                return {}
             self._error_cells = _scan_error_cells(self._data)
         return self._error_cells.get(sheet, {})
 
@@ -344,6 +352,15 @@ def _scan_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     except (zipfile.BadZipFile, KeyError, ValueError):
         return {}
     return found
+
+
+def _sheet_parts_of(data: bytes) -> dict[str, str]:
+    """_sheet_parts of the zip `data`, or {} when the zip cannot tell."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return _sheet_parts(archive)
+    except (zipfile.BadZipFile, KeyError, ValueError, zlib.error, EOFError):
+        return {}
 
 
 _TABLE_REF = re.compile(rb'\bref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')

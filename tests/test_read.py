@@ -199,6 +199,20 @@ def test_cached_formula_values_and_errors_from_a_saved_workbook(tmp_path):
     assert rows[1][0] == d(2025, 1, 1)
 
 
+def test_error_values_are_put_back_whichever_sheet_is_read_first(tmp_path):
+    # A sheet the guard found no t="e" in is not scanned again; one it did is, and gets its codes.
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Clean").write_number("A1", 1)
+    book.add_worksheet("Errors").write_formula("A1", "=NA()", None, "#N/A")
+    book.close()
+    for isolated in (False, True):
+        source = FileRowSource(path, isolated=isolated)
+        assert source.rows("Clean") == [[1.0]]
+        assert source.rows("Errors") == [[CellError("#N/A")]]
+        assert FileRowSource(path, isolated=isolated).rows("Errors") == [[CellError("#N/A")]]
+
+
 # ------------------------------------------------------------------------ planted errors
 
 
