@@ -1,6 +1,7 @@
 """The Excel custom functions, called directly with what Excel hands them."""
 
 import datetime as dt
+import gc
 import io
 import re
 
@@ -268,6 +269,57 @@ def test_status_table_bad_arguments(tracker_file):
         "#SAYPRO! trend_periods must be a whole number of 2 or more"
     )
     assert udfs.SAYPRO_STATUS_TABLE(objectives, actuals, "soon") == '#SAYPRO! as_of must be a date, not "soon"'
+
+
+def _fresh_status_table(*args):
+    """SAYPRO_STATUS_TABLE computed anew: no answer remembered from an earlier call."""
+    udfs._STATUS_TABLES.clear()
+    return udfs.SAYPRO_STATUS_TABLE(*args)
+
+
+def test_status_table_remembers_answers_by_their_exact_arguments(tracker_file):
+    objectives = _range_values(tracker_file, "Objectives")
+    actuals = _range_values(tracker_file, "Actuals")
+    first = _fresh_status_table(objectives, actuals, AS_OF, 5.0, 3.0)
+    again = udfs.SAYPRO_STATUS_TABLE(objectives, actuals, AS_OF, 5.0, 3.0)
+    assert again == first and again is not first and again[1] is not first[1]  # each caller its own copy
+    again[1][0] = "changed by the caller"
+    assert udfs.SAYPRO_STATUS_TABLE(objectives, actuals, AS_OF, 5.0, 3.0) == first
+    # Equal to Python but not the same cell: True is not the number 1, -0.0 not 0.0.
+    column = objectives[0].index("Target Value")
+    fresh = {}
+    for value in (1.0, True, -0.0, 0.0, "80", None):
+        changed = [list(row) for row in objectives]
+        changed[1][column] = value
+        fresh[repr(value)] = repr(_fresh_status_table(changed, actuals, AS_OF, 5.0, 3.0))  # repr: -0.0 is not 0.0
+    udfs._STATUS_TABLES.clear()
+    for value in (1.0, True, -0.0, 0.0, "80", None):
+        changed = [list(row) for row in objectives]
+        changed[1][column] = value
+        assert repr(udfs.SAYPRO_STATUS_TABLE(changed, actuals, AS_OF, 5.0, 3.0)) == fresh[repr(value)], value
+    assert fresh["1.0"] != fresh["True"] and fresh["-0.0"] != fresh["0.0"]
+    # As Of, tolerance and trend periods are part of what is remembered, and only a few answers are kept.
+    calls = [(dt.datetime(2025, 3, day), tolerance, periods) for day in (20, 25, 31) for tolerance, periods
+             in ((5.0, 3.0), (1.0, 2.0), (20.0, 3.0))]
+    fresh = [_fresh_status_table(objectives, actuals, *call) for call in calls]
+    assert len({repr(answer) for answer in fresh}) > 3  # the calls do differ
+    for _ in range(2):
+        for call, answer in zip(calls, fresh):
+            assert udfs.SAYPRO_STATUS_TABLE(objectives, actuals, *call) == answer, call
+            assert len(udfs._STATUS_TABLES) <= udfs._REMEMBERED
+    assert gc.isenabled()  # paused while a table is computed, and restored
+
+
+def test_status_table_error_texts_are_the_same_remembered_or_not(tracker_file):
+    objectives = _range_values(tracker_file, "Objectives")
+    objectives[2][objectives[0].index("Direction")] = "Upwards"
+    actuals = _range_values(tracker_file, "Actuals")
+    text = _fresh_status_table(objectives, actuals, AS_OF)
+    assert text.startswith('#SAYPRO! Objectives range row 3: Direction "Upwards" is not one of the choices')
+    assert udfs.SAYPRO_STATUS_TABLE(objectives, actuals, AS_OF) == text
+    assert udfs.SAYPRO_STATUS_TABLE(objectives, actuals, AS_OF, 5, 1) == (
+        "#SAYPRO! trend_periods must be a whole number of 2 or more"
+    )
 
 
 def test_pareto_on_a_real_causes_range(tracker_file):

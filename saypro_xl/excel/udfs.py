@@ -20,8 +20,10 @@ converter option, and `str` or `float` are not converters it knows.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import io
+import pickle
 import sys
 import types
 from collections.abc import Iterable
@@ -558,34 +560,104 @@ def SAYPRO_STATUS_TABLE(
         when = _date(as_of, "as_of") or dt.date.today()
         tolerance = _tolerance(tolerance_pct)
         periods = _trend_periods(trend_periods)
-        tracker = _table_tracker(Objectives=objectives_range_with_headers, Actuals=actuals_range_with_headers)
-        problem = _first_error(tracker, ("Objectives", "Actuals"))
-        if problem:
-            return problem
-        table = [list(STATUS_TABLE_HEADER)]
-        by_kpi: dict[str, list[Actual]] = {}  # each KPI's own actuals: one pass, not one per KPI
-        for actual in tracker.actuals:
-            by_kpi.setdefault(actual.kpi_id, []).append(actual)
-        for objective in tracker.objectives:
-            kpi = rules.score_kpi(objective, by_kpi.get(objective.kpi_id, ()), when, tolerance, periods)
-            table.append(
-                [
-                    kpi.kpi_id,
-                    _excel_value(kpi.target),
-                    _excel_value(kpi.latest_actual),
-                    _excel_value(kpi.gap),
-                    _excel_value(kpi.gap_pct),
-                    kpi.status_label,
-                    kpi.trend.value if kpi.trend else "",
-                    _excel_value(kpi.progress),
-                    kpi.pace.value if kpi.pace else "",
-                    _excel_date(kpi.projection.projected_date if kpi.projection else None),
-                    kpi.projection.text if kpi.projection else "",
-                ]
-            )
-        return table
+        key = _exact_key(when, tolerance, periods, objectives_range_with_headers, actuals_range_with_headers)
+        answer = _STATUS_TABLES.get(key) if key is not None else None
+        if answer is None:
+            answer = _uncollected(lambda: _status_table(objectives_range_with_headers, actuals_range_with_headers,
+                                                        when, tolerance, periods))
+            if key is not None:
+                _remember(_STATUS_TABLES, key, answer)
+        return answer if isinstance(answer, str) else [list(row) for row in answer]  # the caller's own copy
 
     return _guarded(compute)
+
+
+# Excel recalculates SAYPRO_STATUS_TABLE whenever anything it depends on might have changed: on
+# every edit anywhere when As Of is TODAY() (volatile), on a full recalculation, on opening the
+# workbook. The last few answers are kept by their exact arguments, so a recalculation with the
+# same ranges costs the comparison, not the whole reading and scoring again.
+_STATUS_TABLES: dict[bytes, object] = {}
+_REMEMBERED = 4  # answers kept per function (a workbook may hold a few such tables)
+
+
+def _exact_key(*arguments) -> bytes | None:
+    """The arguments as bytes, or None when they cannot be: pickle tells True from 1.0 and -0.0
+    from 0.0, which equality does not, so equal bytes mean the same input cell for cell."""
+    try:
+        return pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an argument pickle cannot write (none that Excel hands over)
+        return None
+
+
+def _remember(answers: dict, key: bytes, answer) -> None:
+    answers.pop(key, None)
+    answers[key] = answer
+    while len(answers) > _REMEMBERED:
+        del answers[next(iter(answers))]  # the oldest first
+
+
+def _uncollected(compute):
+    """compute() with the cyclic collector paused: reading makes tens of thousands of records at once,
+    none garbage or in a cycle, which each collection would only walk again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return compute()
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _status_table(objectives_range_with_headers, actuals_range_with_headers, when: dt.date, tolerance: float,
+                  periods: int):
+    """SAYPRO_STATUS_TABLE's answer: the table, or the reader's first error about the ranges."""
+    tracker = _table_tracker(Objectives=objectives_range_with_headers, Actuals=actuals_range_with_headers)
+    problem = _first_error(tracker, ("Objectives", "Actuals"))
+    if problem:
+        return problem
+    global _KPI_ROWS
+    table = [list(STATUS_TABLE_HEADER)]
+    by_kpi: dict[str, list[Actual]] = {}  # each KPI's own actuals: one pass, not one per KPI
+    for actual in tracker.actuals:
+        by_kpi.setdefault(actual.kpi_id, []).append(actual)
+    on = (when, tolerance, periods)
+    known = _KPI_ROWS[1] if _KPI_ROWS[0] == on else {}
+    rows = {}
+    for objective in tracker.objectives:
+        mine = tuple(by_kpi.get(objective.kpi_id, ()))
+        # Records compare equal with -0.0 for 0.0 (a sign the answer may show): zeros are never looked up.
+        key = None if 0.0 in (objective.baseline, objective.target_value, objective.tolerance_pct,
+                              *(a.actual for a in mine)) else (objective, mine)
+        row = known.get(key) if key is not None else None
+        if row is None:
+            row = _status_row(rules.score_kpi(objective, mine, when, tolerance, periods))
+        if key is not None:
+            rows[key] = row
+        table.append(row)
+    _KPI_ROWS = (on, rows)
+    return table
+
+
+# Each KPI's row of the last table, by its objective and its actuals (records, compared field by
+# field) and the As Of, tolerance and periods it was scored with: after one edit in the ranges
+# only the KPIs whose rows changed are scored again. Rows are never changed once made.
+_KPI_ROWS: tuple[tuple, dict] = ((), {})
+
+
+def _status_row(kpi) -> list:
+    return [
+        kpi.kpi_id,
+        _excel_value(kpi.target),
+        _excel_value(kpi.latest_actual),
+        _excel_value(kpi.gap),
+        _excel_value(kpi.gap_pct),
+        kpi.status_label,
+        kpi.trend.value if kpi.trend else "",
+        _excel_value(kpi.progress),
+        kpi.pace.value if kpi.pace else "",
+        _excel_date(kpi.projection.projected_date if kpi.projection else None),
+        kpi.projection.text if kpi.projection else "",
+    ]
 
 
 @func(category=CATEGORY)
