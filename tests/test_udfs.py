@@ -272,9 +272,30 @@ def test_status_table_bad_arguments(tracker_file):
 
 
 def _fresh_status_table(*args):
-    """SAYPRO_STATUS_TABLE computed anew: no answer remembered from an earlier call."""
+    """SAYPRO_STATUS_TABLE computed anew: no answer or row remembered from an earlier call."""
     udfs._STATUS_TABLES.clear()
+    udfs._KPI_ROWS = ((), {})
     return udfs.SAYPRO_STATUS_TABLE(*args)
+
+
+def test_status_table_after_one_edit_is_the_table_computed_anew(tracker_file):
+    objectives = _range_values(tracker_file, "Objectives")
+    actuals = _range_values(tracker_file, "Actuals")
+    header = actuals[0]
+    edits = [("Actual", 71.0), ("Actual", 0.0), ("Actual", -0.0), ("Actual", 70.0), ("Period End", None),
+             ("Period End", dt.datetime(2025, 3, 30)), ("KPI ID", "K2"), ("Actual", "seventy")]
+    udfs.SAYPRO_STATUS_TABLE(objectives, actuals, AS_OF)  # the rows to reuse
+    for column, value in edits:
+        changed = [list(row) for row in actuals]
+        changed[3][header.index(column)] = value
+        remembered = repr(udfs.SAYPRO_STATUS_TABLE(objectives, changed, AS_OF))
+        assert remembered == repr(_fresh_status_table(objectives, changed, AS_OF)), (column, value)
+    target = objectives[0].index("Target Value")
+    for value in (0.0, -0.0, 81.0):
+        changed = [list(row) for row in objectives]
+        changed[1][target] = value
+        remembered = repr(udfs.SAYPRO_STATUS_TABLE(changed, actuals, AS_OF))
+        assert remembered == repr(_fresh_status_table(changed, actuals, AS_OF)), value
 
 
 def test_status_table_remembers_answers_by_their_exact_arguments(tracker_file):
