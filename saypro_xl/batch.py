@@ -274,35 +274,24 @@ def run_batch(
         if progress:
             progress(len(results), len(tasks), task[0].name)
 
-    def finish(pool: ProcessPoolExecutor | None) -> BatchResult:
-        """The consolidated pack and the page, once every tracker is in; with a pool, the pack is
-        written in one of its workers while this process writes the page."""
-        outcomes = tuple(results[t][0] for t in trackers)
-        built = [t for t in trackers if results[t][1] is not None]
-        cards = [results[t][1] for t in built]
-        pack_job = None
-        if pool is not None and cards and "pack" in kinds:
-            pack_job = pool.submit(_consolidated, cards, out_dir)
-        page, page_error = None, ""
-        if cards and dashboard:
-            stores = [results[t][0].history if record_history else None for t in built]
-            page, page_error = _dashboard([results[t][2] for t in built], out_dir, stores)
-        pack, pack_error = None, ""
-        if pack_job is not None:
-            try:
-                pack, pack_error = pack_job.result()
-            except BrokenProcessPool:  # its worker killed (for memory, say): once more, here
-                pack, pack_error = _consolidated(cards, out_dir)
-        elif cards and "pack" in kinds:
-            pack, pack_error = _consolidated(cards, out_dir)
-        return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
-                           dashboard=page, dashboard_error=page_error)
-
     if jobs == 1 or len(tasks) < 2:
         for task in tasks:  # inline: a debugger and a traceback see the real frames
             record(task, build_one(*task))
-        return finish(None)
-    return _run_in_processes(tasks, min(jobs, len(tasks)), record, finish)
+    else:
+        _run_in_processes(tasks, min(jobs, len(tasks)), record)
+
+    outcomes = tuple(results[t][0] for t in trackers)
+    cards = [results[t][1] for t in trackers if results[t][1] is not None]
+    pack, pack_error = None, ""
+    if cards and "pack" in kinds:
+        pack, pack_error = _consolidated(cards, out_dir)
+    page, page_error = None, ""
+    if cards and dashboard:
+        built = [t for t in trackers if results[t][1] is not None]
+        stores = [results[t][0].history if record_history else None for t in built]
+        page, page_error = _dashboard([results[t][2] for t in built], out_dir, stores)
+    return BatchResult(outcomes=outcomes, consolidated_pack=pack, consolidated_error=pack_error,
+                       dashboard=page, dashboard_error=page_error)
 
 
 def _record_history(results: dict[Path, Built], tracker: Path, folder: str, out_dir: Path,
@@ -387,47 +376,37 @@ def _dashboard(parts: list[PagePart], out_dir: Path, stores: list[Path | None]) 
         return None, _write_failure(exc, out_dir)
 
 
-def _run_in_processes(tasks, workers: int, record, finish: Callable[[ProcessPoolExecutor | None], BatchResult]
-                      ) -> BatchResult:
+def _run_in_processes(tasks, workers: int, record) -> None:
     # "spawn" everywhere: it is what Windows does, so a worker that only works when forked
     # (relying on state inherited from the parent) fails here too, not only on users' machines.
     context = multiprocessing.get_context("spawn")
     # A worker that dies (killed for memory, say) breaks the whole pool, and every tracker still
     # queued fails with it. Those are built again one at a time, each in a pool of its own, so
     # only a tracker that kills its own worker is reported: the batch survives any one tracker.
-    # `finish` then has the pool, whose workers are idle by then, unless it broke.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        lost = _run_on(pool, tasks, record)
-        for task, exc in lost:
-            for _, again in _run_pool([task], 1, record, context):
-                record(task, _crashed(task, again))
-        return finish(None if lost else pool)
+    for task, exc in _run_pool(tasks, workers, record, context):
+        for _, again in _run_pool([task], 1, record, context):
+            record(task, _crashed(task, again))
 
 
 def _run_pool(tasks, workers: int, record, context) -> list[tuple[tuple, BaseException]]:
-    """Build `tasks` in a pool of their own, recording each result; the tasks lost to a broken
-    pool, unrecorded."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return _run_on(pool, tasks, record)
-
-
-def _run_on(pool: ProcessPoolExecutor, tasks, record) -> list[tuple[tuple, BaseException]]:
+    """Build `tasks` in a pool, recording each result; the tasks lost to a broken pool, unrecorded."""
     broken = []
-    futures = {pool.submit(build_one, *task): task for task in tasks}
-    try:
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool as exc:
-                broken.append((task, exc))
-                continue
-            except Exception as exc:  # noqa: BLE001 - a result that cannot come back, and the like
-                result = _crashed(task, exc)
-            record(task, result)
-    except BaseException:  # Ctrl+C or a failing progress callback: don't start the rest
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(build_one, *task): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    broken.append((task, exc))
+                    continue
+                except Exception as exc:  # noqa: BLE001 - a result that cannot come back, and the like
+                    result = _crashed(task, exc)
+                record(task, result)
+        except BaseException:  # Ctrl+C or a failing progress callback: don't start the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return broken
 
 
