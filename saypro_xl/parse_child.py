@@ -20,6 +20,7 @@ import pickle
 import sys
 
 OUT_OF_MEMORY, CALAMINE_MISSING = 3, 5
+MOST_KEPT = 1_000_000  # distinct texts and dates made one object each (the benchmark tracker has 64,000)
 
 
 def _limit_memory(limit: int) -> None:
@@ -47,6 +48,8 @@ def _compact(grid: list, one: dict) -> list:
     keep = one.setdefault
     kinds = frozenset((str, datetime.date, datetime.datetime))  # never floats: 1.0 == True, 0.0 == -0.0
     for i, row in enumerate(grid):  # row by row, so the old rows go as the new ones come
+        if len(one) >= MOST_KEPT:  # texts mostly all different: the table would only cost memory
+            keep = one.get
         grid[i] = [keep(v, v) if type(v) in kinds else v for v in row]
     return grid
 

@@ -733,6 +733,27 @@ def test_tracker_text_in_the_dashboard_and_the_reminders_runs_nothing_in_a_brows
     capsys.readouterr()
 
 
+def test_the_child_sends_blanks_as_none_and_each_text_and_date_once(monkeypatch):
+    import datetime as dt
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("parse_child", guard._CHILD_SCRIPT)
+    child = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(child)
+    day = dt.date(2025, 1, 31)
+    rows = [["K1", "", 1.0, True, -0.0, day, dt.datetime(2025, 1, 31)],
+            ["K1"[:1] + "1", "", 1, 0.0, False, dt.date(2025, 1, 31), "x"]]  # equal, not the same objects
+    got = child._compact([list(r) for r in rows], {"": None})
+    assert got == [["K1", None, 1.0, True, -0.0, day, dt.datetime(2025, 1, 31)],
+                   ["K1", None, 1, 0.0, False, day, "x"]]
+    assert got[1][0] is got[0][0] and got[1][5] is got[0][5]  # one object for equal texts and dates
+    assert [type(v) for v in got[1][2:5]] == [int, float, bool] and str(got[0][4]) == "-0.0"  # numbers as they came
+    monkeypatch.setattr(child, "MOST_KEPT", 2)  # past the limit, values are no longer kept, still looked up
+    kept = {"": None}
+    got = child._compact([["a", "b"], ["a", "b", ""], ["c", "c"]], kept)
+    assert got == [["a", "b"], ["a", "b", None], ["c", "c"]] and len(kept) == 3 and got[1][0] is got[0][0]
+
+
 # ------------------------------------------------------------------ the benchmark tracker still loads
 
 
