@@ -272,12 +272,13 @@ def write_page(parts: Sequence[PagePart], out_dir: Path | str,
     check_names([p.entry["name"] for p in parts], len(parts))
     many = len(parts) > 1
     runs = [p.rendered if p.many == many else _rerendered(p.rendered, many) for p in parts]
-    pieces = _page(_clean_data(page_summary(parts, history)), runs)
+    # Gathered as UTF-8: the whole page of a large batch as one str would take twice the memory.
+    html = bytearray()
+    for piece in _page(_clean_data(page_summary(parts, history)), runs):
+        html += piece.encode("utf-8")
     final = Path(out_dir) / DASHBOARD_FILE
-    # Written as it is rendered: the whole page of a large batch is hundreds of megabytes as one str.
-    with atomic_path(final) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as out:
-        for piece in pieces:
-            out.write(piece)
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(html)
     return final
 
 
