@@ -446,7 +446,7 @@ class _Extent:
         # right of the columns so far, a cell below the last one's row (rows out of order).
         if re.compile(rb'<c r="(?:' + _letters_above(columns) + rb')[0-9]').search(text, start, end):
             columns = max(columns, max(map(_column_number, set(_CANON_LETTERS.findall(text, start, end)))))
-        if re.compile(rb'<c r="[A-Z]{1,3}+(?:' + _above(last) + rb')"').search(text, start, end):
+        if re.compile(rb'<c r="[A-Z]{1,3}+0*(?:' + _above(last) + rb')"').search(text, start, end):  # B030 is row 30
             last = max(map(int, set(_CANON_ROWS.findall(text, start, end))))
         self.columns = columns
         self.rows = max(self.rows, last)
