@@ -28,7 +28,7 @@ a timeout, so anything the checks above do not foresee ends as one sentence, not
 Limits are set from what real trackers need: the benchmark tracker of 100 departments x 50 KPIs
 x 52 weekly actuals (260,000 actuals, 20,000 actions, 40,000 updates, written by our template) is
 a 10.6 MB file inflating to 183 MB, its largest part 97 MB at a ratio of 39, its largest sheet
-1.3 million cells; it reads in about 7 s. Every limit sits at least five times above it
+1.3 million cells; it reads in about 4 s. Every limit sits at least five times above it
 (docs/SECURITY.md has the numbers and the tests that prove each guard).
 
 This module imports nothing of ours; the child process runs parse_child.py, which imports only
