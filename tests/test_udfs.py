@@ -290,6 +290,16 @@ def test_status_table_after_one_edit_is_the_table_computed_anew(tracker_file):
         changed[3][header.index(column)] = value
         remembered = repr(udfs.SAYPRO_STATUS_TABLE(objectives, changed, AS_OF))
         assert remembered == repr(_fresh_status_table(objectives, changed, AS_OF)), (column, value)
+    # The same instant in two time zones is two days to the reader: never taken for the same cell.
+    day = header.index("Period End")
+    for zone in (dt.timezone(dt.timedelta(hours=2)), dt.timezone.utc):
+        changed = [list(row) for row in actuals]
+        # Midnight after As Of at UTC+2 is As Of itself, 22:00, in UTC: the actual counts only then.
+        after = AS_OF + dt.timedelta(days=1)
+        changed[3][day] = dt.datetime(after.year, after.month, after.day,
+                                      tzinfo=dt.timezone(dt.timedelta(hours=2))).astimezone(zone)
+        remembered = repr(udfs.SAYPRO_STATUS_TABLE(objectives, changed, AS_OF))
+        assert remembered == repr(_fresh_status_table(objectives, changed, AS_OF)), zone
     target = objectives[0].index("Target Value")
     for value in (0.0, -0.0, 81.0):
         changed = [list(row) for row in objectives]
@@ -319,6 +329,9 @@ def test_status_table_remembers_answers_by_their_exact_arguments(tracker_file):
         changed[1][column] = value
         assert repr(udfs.SAYPRO_STATUS_TABLE(changed, actuals, AS_OF, 5.0, 3.0)) == fresh[repr(value)], value
     assert fresh["1.0"] != fresh["True"] and fresh["-0.0"] != fresh["0.0"]
+    # A cell that is not a value (a list, as no range hands over) is never taken for the same.
+    assert not udfs._same_cells(udfs._cells_key([[[1]]]), udfs._cells_key([[[True]]]))
+    assert udfs._same_cells(udfs._cells_key([[1.0, "a"]], 3), udfs._cells_key([[1.0, "a"]], 3))
     # As Of, tolerance and trend periods are part of what is remembered, and only a few answers are kept.
     calls = [(dt.datetime(2025, 3, day), tolerance, periods) for day in (20, 25, 31) for tolerance, periods
              in ((5.0, 3.0), (1.0, 2.0), (20.0, 3.0))]

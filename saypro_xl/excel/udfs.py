@@ -23,10 +23,12 @@ import datetime as dt
 import gc
 import importlib
 import io
-import pickle
+import math
 import sys
 import types
 from collections.abc import Iterable
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, is_
 
 from .. import rules
 from ..contract import normalise_header
@@ -560,13 +562,14 @@ def SAYPRO_STATUS_TABLE(
         when = _date(as_of, "as_of") or dt.date.today()
         tolerance = _tolerance(tolerance_pct)
         periods = _trend_periods(trend_periods)
-        key = _exact_key(when, tolerance, periods, objectives_range_with_headers, actuals_range_with_headers)
-        answer = _STATUS_TABLES.get(key) if key is not None else None
+        key = _cells_key(when, tolerance, periods, objectives_range_with_headers, actuals_range_with_headers)
+        answer = _kept_answer(_STATUS_TABLES, key)
         if answer is None:
             answer = _uncollected(lambda: _status_table(objectives_range_with_headers, actuals_range_with_headers,
                                                         when, tolerance, periods))
             if key is not None:
-                _remember(_STATUS_TABLES, key, answer)
+                _STATUS_TABLES.append((key, answer))
+                del _STATUS_TABLES[:-_REMEMBERED]  # the oldest go
         return answer if isinstance(answer, str) else [list(row) for row in answer]  # the caller's own copy
 
     return _guarded(compute)
@@ -574,26 +577,65 @@ def SAYPRO_STATUS_TABLE(
 
 # Excel recalculates SAYPRO_STATUS_TABLE whenever anything it depends on might have changed: on
 # every edit anywhere when As Of is TODAY() (volatile), on a full recalculation, on opening the
-# workbook. The last few answers are kept by their exact arguments, so a recalculation with the
-# same ranges costs the comparison, not the whole reading and scoring again.
-_STATUS_TABLES: dict[bytes, object] = {}
+# workbook. The last few answers are kept with their arguments, so a recalculation with the same
+# ranges costs the comparison, not the whole reading and scoring again.
+_STATUS_TABLES: list[tuple[tuple, object]] = []  # (arguments as _cells_key makes them, answer), newest last
 _REMEMBERED = 4  # answers kept per function (a workbook may hold a few such tables)
 
 
-def _exact_key(*arguments) -> bytes | None:
-    """The arguments as bytes, or None when they cannot be: pickle tells True from 1.0 and -0.0
-    from 0.0, which equality does not, so equal bytes mean the same input cell for cell."""
+def _cells_key(*arguments) -> tuple | None:
+    """The arguments as tuples: a copy the caller cannot change, compared cell by cell at C speed
+    (no hashing); None when an argument cannot be copied so."""
     try:
-        return pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # an argument pickle cannot write (none that Excel hands over)
+        return tuple(_as_tuples(argument) for argument in arguments)
+    except Exception:  # an argument that cannot be copied so: no answer is kept for it
         return None
 
 
-def _remember(answers: dict, key: bytes, answer) -> None:
-    answers.pop(key, None)
-    answers[key] = answer
-    while len(answers) > _REMEMBERED:
-        del answers[next(iter(answers))]  # the oldest first
+def _as_tuples(argument):
+    if type(argument) in (list, tuple):
+        if all(type(row) in (list, tuple) for row in argument):
+            return (2, tuple(map(tuple, argument)))
+        return (1, tuple(argument))  # one row
+    return (0, argument)
+
+
+def _kept_answer(kept: list, key: tuple | None):
+    """The answer kept for the same arguments, or None."""
+    if key is None:
+        return None
+    for other, answer in reversed(kept):
+        try:
+            if other == key and _same_cells(other, key):
+                return answer
+        except Exception:  # a cell that cannot be compared: not taken as the same
+            continue
+    return None
+
+
+def _same_cells(kept: tuple, key: tuple) -> bool:
+    """Whether two equal keys hold the same cells: equality takes True for 1 and 1.0, -0.0 for 0.0,
+    and the same instant in two time zones for one. Only paid when the arguments are equal."""
+    for (shape, one), (_, other) in zip(kept, key):
+        if shape == 2:
+            one, other = tuple(chain.from_iterable(one)), tuple(chain.from_iterable(other))
+        elif shape == 0:
+            one, other = (one,), (other,)
+        kinds = tuple(map(type, one))
+        if not all(map(is_, kinds, map(type, other))) or not _CELL_KINDS.issuperset(kinds):
+            return False  # another type, or a cell that is not a value (a list's items compare leniently too)
+        # Equal values are both naive or both aware; an aware one is never taken as the same.
+        for zoned in (dt.datetime, dt.time):
+            if kinds.count(zoned) and any(map(attrgetter("tzinfo"), compress(one, map(is_, kinds, repeat(zoned))))):
+                return False
+        zero = tuple(map(eq, one, repeat(0)))  # equal values are zero at the same places: same signs?
+        if any(zero) and list(map(math.copysign, repeat(1.0), compress(one, zero))) \
+                != list(map(math.copysign, repeat(1.0), compress(other, zero))):
+            return False
+    return True
+
+
+_CELL_KINDS = frozenset((type(None), bool, int, float, str, dt.datetime, dt.date, dt.time, dt.timedelta))
 
 
 def _uncollected(compute):
