@@ -97,34 +97,14 @@ def _edits(doc, settings_as_of: str) -> dict[str, float]:
 
 
 def _worker(soffice: str, answer: str, settings_as_of: str, paths: list[str]) -> None:  # the UNO Python
-    import uuid
-
     import uno
     from com.sun.star.beans import PropertyValue
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    sys.path.insert(0, str(ROOT / "tests"))
     import lo_recalc
 
-    pipe = f"saypro_bench_{uuid.uuid4().hex[:12]}"
-    profile = lo_recalc._profile_dir("bench")
-    office = subprocess.Popen(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible", "--norestore",
-         "--nologo", "--nodefault", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = []
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + lo_recalc.START_TIMEOUT_S
-        while True:
-            try:
-                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                if time.monotonic() > deadline or office.poll() is not None:
-                    raise RuntimeError("soffice did not start")
-                time.sleep(0.25)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    with lo_recalc.headless_desktop(soffice, "bench") as desktop:
         hidden = PropertyValue()
         hidden.Name, hidden.Value = "Hidden", True
         for path in paths:
@@ -141,20 +121,7 @@ def _worker(soffice: str, answer: str, settings_as_of: str, paths: list[str]) ->
             finally:
                 doc.close(True)
             results.append(result)
-        Path(answer).write_text(json.dumps(results))
-        try:
-            desktop.terminate()
-        except Exception:
-            pass
-    finally:
-        try:
-            office.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            office.kill()
-            office.wait()
-        import shutil
-
-        shutil.rmtree(profile, ignore_errors=True)
+    Path(answer).write_text(json.dumps(results))
 
 
 if __name__ == "__main__":

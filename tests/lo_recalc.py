@@ -15,6 +15,7 @@ not collide on the default profile's lock.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -118,26 +119,7 @@ def _worker(request_path: str, answer_path: str) -> None:  # runs under the UNO 
     from com.sun.star.sheet.FormulaResult import ERROR as FORMULA_ERROR
 
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
-    pipe = f"saypro_{uuid.uuid4().hex[:12]}"
-    profile = _profile_dir("recalc")
-    office = subprocess.Popen(
-        [request["soffice"], f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
-         "--norestore", "--nologo", "--nodefault", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                if time.monotonic() > deadline or office.poll() is not None:
-                    raise RuntimeError("soffice did not start")
-                time.sleep(0.25)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    with headless_desktop(request["soffice"], "recalc") as desktop:
 
         def prop(name, value):
             p = PropertyValue()
@@ -177,6 +159,38 @@ def _worker(request_path: str, answer_path: str) -> None:  # runs under the UNO 
             finally:
                 doc.close(True)
         Path(answer_path).write_text(json.dumps(results), encoding="utf-8")
+
+
+@contextlib.contextmanager
+def headless_desktop(soffice: str, kind: str):
+    """A headless LibreOffice of its own (private profile, a pipe) for the block; its Desktop.
+
+    Runs under the UNO Python. Ends the office and removes its profile afterwards, however the
+    block ends.
+    """
+    import uno
+
+    pipe = f"saypro_{kind}_{uuid.uuid4().hex[:12]}"
+    profile = _profile_dir(kind)
+    office = subprocess.Popen(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
+         "--norestore", "--nologo", "--nodefault", f"--accept=pipe,name={pipe};urp;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except Exception:
+                if time.monotonic() > deadline or office.poll() is not None:
+                    raise RuntimeError("soffice did not start")
+                time.sleep(0.25)
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        yield desktop
         try:
             desktop.terminate()
         except Exception:
