@@ -366,29 +366,29 @@ _R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _REF = re.compile(rb"^\s*([A-Za-z]*)\s*([0-9]*)\s*$")
 
 
+def _greater(text: str, low: str, high: str, lead: bytes) -> bytes:
+    """A regex matching exactly the numerals over the characters low..high that count above `text`
+    (a canonical numeral): longer ones, whose first character `lead` matches, or as long ones with
+    a greater character where they first differ."""
+    every = f"[{low}-{high}]".encode()
+    alternatives = [lead + every + b"{%d,}" % len(text)]
+    for i, character in enumerate(text):
+        if character != high:
+            rest = len(text) - i - 1
+            alternatives.append(text[:i].encode() + f"[{chr(ord(character) + 1)}-{high}]".encode()
+                                + (every + b"{%d}" % rest if rest else b""))
+    return b"|".join(alternatives)
+
+
 def _above(number: int) -> bytes:
     """A regex matching exactly the decimal numbers (no leading zero) greater than `number`."""
-    text = str(number)
-    alternatives = [rb"[1-9][0-9]{%d,}" % len(text)]
-    for i, digit in enumerate(text):
-        if digit != "9":
-            rest = len(text) - i - 1
-            alternatives.append(text[:i].encode() + b"[%d-9]" % (int(digit) + 1)
-                                + (b"[0-9]{%d}" % rest if rest else b""))
-    return b"|".join(alternatives)
+    return _greater(str(number), "0", "9", rb"[1-9]")
 
 
 def _letters_above(number: int) -> bytes:
     """A regex matching exactly the column letters (A-Z, no more than _NOT_CANON lets through)
     of the columns after column `number` (1-based; 0 matches every column)."""
-    text = _column_letters(number) if number > 0 else ""
-    alternatives = [rb"[A-Z]{%d,}" % (len(text) + 1)]
-    for i, letter in enumerate(text):
-        if letter != "Z":
-            rest = len(text) - i - 1
-            alternatives.append(text[:i].encode() + b"[%c-Z]" % (ord(letter) + 1)
-                                + (b"[A-Z]{%d}" % rest if rest else b""))
-    return b"|".join(alternatives)
+    return _greater(_column_letters(number) if number > 0 else "", "A", "Z", rb"[A-Z]")
 
 
 def _number(digits: bytes) -> int:
