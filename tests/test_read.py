@@ -903,14 +903,7 @@ def _input_sheets(draw):
 @hypothesis_settings(max_examples=200)
 @given(_input_sheets())
 def test_plain_row_fast_path_reads_exactly_as_the_full_path(sheets):
-    from saypro_xl import read
-
-    fast = read_tracker(ListSource(copy.deepcopy(sheets)))
-    read._PLAIN_ROWS = False
-    try:
-        full = read_tracker(ListSource(copy.deepcopy(sheets)))
-    finally:
-        read._PLAIN_ROWS = True
+    fast, full = _fast_and_full(sheets)
     assert fast.issues == full.issues
     assert fast == full
 
